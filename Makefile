@@ -1,0 +1,119 @@
+# Bastion: one non-recursive make for the kernel, the user runtime, every user
+# image and the tests. Everything is built out of tree in $(BUILD)/.
+#   make            build everything
+#   make run        boot the default system in QEMU
+#   make test       host unit tests + in-QEMU suite; ends with "N passed, N failed"
+#   make iso        bootable GRUB (Multiboot 2) ISO
+#   make debug      QEMU halted with its gdb stub, plus a gdb script
+#   make CC=clang   build with clang instead of gcc
+#   make DEBUG=0    release kernel (no debug syscalls, no debug log lines)
+
+BUILD ?= build
+CC ?= gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+LD := ld
+NM := nm
+DEBUG ?= 1
+HOST_CC ?= gcc
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+
+WARN := -Wall -Wextra -Werror
+COMMON_CFLAGS := -std=gnu11 $(WARN) -O2 -g -ffreestanding -fno-stack-protector -fno-pic \
+    -fno-omit-frame-pointer -fno-builtin -nostdinc -I. -Iabi \
+    -isystem $(shell $(CC) -print-file-name=include) \
+    -mno-sse -mno-sse2 -mno-mmx -mno-avx -mno-80387 -fno-tree-vectorize
+ifeq ($(DEBUG),1)
+COMMON_CFLAGS += -DBASTION_DEBUG
+endif
+ifneq ($(findstring clang,$(CC)),)
+COMMON_CFLAGS += -fno-addrsig
+else
+COMMON_CFLAGS += -fno-tree-loop-distribute-patterns
+endif
+KERNEL_CFLAGS := $(COMMON_CFLAGS) -mcmodel=kernel -mno-red-zone
+USER_CFLAGS := $(COMMON_CFLAGS) -mcmodel=small -fno-asynchronous-unwind-tables
+KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack -T kernel/arch/x86_64/linker.ld
+USER_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T user/lib/user.ld
+
+# ---------------------------------------------------------------- kernel
+KERNEL_SRCS := $(wildcard kernel/arch/x86_64/*.c kernel/arch/x86_64/*.S kernel/core/*.c \
+    kernel/object/*.c kernel/lib/*.c) lib/string.c lib/fmt.c
+KERNEL_OBJS := $(patsubst %,$(BUILD)/kobj/%.o,$(KERNEL_SRCS))
+
+$(BUILD)/kobj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo '  CC      $<'
+	$(Q)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/kobj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo '  CC      $<'
+	$(Q)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+
+# Two-pass link: the second pass carries the text symbol table for backtraces.
+# The table lives at the end of rodata, after all text, so text addresses stay put.
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel/arch/x86_64/linker.ld tools/gen-ksyms tools/check-kernel-layout
+	@echo '  LD      $@'
+	@mkdir -p $(BUILD)/ksyms
+	$(Q)tools/gen-ksyms /dev/null > $(BUILD)/ksyms/empty.S
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $(BUILD)/ksyms/empty.S -o $(BUILD)/ksyms/empty.o
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $(BUILD)/ksyms/pass1.elf $(KERNEL_OBJS) $(BUILD)/ksyms/empty.o
+	$(Q)$(NM) -n --defined-only $(BUILD)/ksyms/pass1.elf | tools/gen-ksyms - > $(BUILD)/ksyms/ksyms.S
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $(BUILD)/ksyms/ksyms.S -o $(BUILD)/ksyms/ksyms.o
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms/ksyms.o
+	$(Q)tools/check-kernel-layout $@ $(BUILD)/ksyms/pass1.elf
+
+# ---------------------------------------------------------------- user
+USER_LIB_SRCS := user/lib/crt0.S user/lib/runtime.c lib/string.c lib/fmt.c
+USER_LIB_OBJS := $(patsubst %,$(BUILD)/uobj/%.o,$(USER_LIB_SRCS))
+
+$(BUILD)/uobj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo '  CC [u]  $<'
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/uobj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo '  CC [u]  $<'
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+
+# user_program(name, sources): build/user/<name>.elf
+define user_program
+$(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/uobj/%.o,$(2)) $(USER_LIB_OBJS) user/lib/user.ld
+	@mkdir -p $$(dir $$@)
+	@echo '  LD      $$@'
+	$(Q)$(LD) $(USER_LDFLAGS) -o $$@ $(USER_LIB_OBJS) $(patsubst %,$(BUILD)/uobj/%.o,$(2))
+USER_IMAGES += $(BUILD)/user/$(1).elf
+endef
+
+$(eval $(call user_program,init,$(wildcard user/init/*.c)))
+$(eval $(call user_program,test-root,$(wildcard tests/target/*.c)))
+
+# ---------------------------------------------------------------- top-level targets
+.PHONY: all run test test-host test-target iso debug bench clean deps-check
+all: $(BUILD)/kernel.elf $(USER_IMAGES)
+
+run: all
+	tools/qemu-run --kernel $(BUILD)/kernel.elf --modules $(BUILD)/user/init.elf
+
+include tests/host/host.mk
+
+test: all
+	tools/run-tests $(BUILD)
+
+test-target: all
+	tools/target-tests $(BUILD)
+
+iso: all
+	tools/make-iso $(BUILD)
+
+debug: all
+	tools/qemu-debug $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

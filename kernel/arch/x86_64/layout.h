@@ -1,0 +1,32 @@
+/* x86_64 virtual memory layout, shared by assembly and C. */
+#ifndef BASTION_X86_64_LAYOUT_H
+#define BASTION_X86_64_LAYOUT_H
+
+#define KERNEL_VMA        0xffffffff80000000 /* kernel image base (-2 GiB) */
+#define KERNEL_LOAD_PHYS  0x100000           /* image loaded at 1 MiB */
+#define PHYSMAP_BASE      0xffff800000000000 /* all RAM mapped here */
+#define USER_TOP          0x00007ffffffff000 /* last user page is never mapped (sysret hazard) */
+
+/* GDT selectors; the order is forced by syscall/sysret (STAR MSR). */
+#define SEL_KCODE 0x08
+#define SEL_KDATA 0x10
+#define SEL_UDATA 0x1b /* 0x18 | RPL 3 */
+#define SEL_UCODE 0x23 /* 0x20 | RPL 3 */
+#define SEL_TSS   0x28
+
+#define KSTACK_SIZE 16384
+
+/* Offsets into struct percpu (cpu.h); entry.S reads them through %gs. */
+#define PERCPU_SELF        0
+#define PERCPU_USER_RSP    8
+#define PERCPU_KSTACK_TOP  16
+#define PERCPU_CTX_TOP     24
+#define PERCPU_CTX         32
+
+/* struct user_context layout (entry.S pushes it); sizes in bytes. */
+#define CTX_GPR_COUNT 15
+#define CTX_VECTOR    (CTX_GPR_COUNT * 8)
+#define CTX_SIZE      ((CTX_GPR_COUNT + 7) * 8)
+#define VECTOR_SYSCALL 0x100 /* marks a context saved by the syscall entry */
+
+#endif

@@ -1,0 +1,88 @@
+#include "kernel/core/sched.h"
+#include "kernel/lib/log.h"
+
+#define BITMAP_WORDS (SCHED_PRIORITIES / 64)
+
+static struct tcb *queue_head[SCHED_PRIORITIES];
+static struct tcb *queue_tail[SCHED_PRIORITIES];
+static uint64_t nonempty[BITMAP_WORDS];
+static struct tcb *current;
+
+static bool queued(const struct tcb *t) { return t->sched_prev || queue_head[t->priority] == t; }
+
+void sched_enqueue(struct tcb *t)
+{
+    if (queued(t))
+        return;
+    unsigned p = t->priority;
+    t->sched_next = 0;
+    t->sched_prev = queue_tail[p];
+    if (queue_tail[p])
+        queue_tail[p]->sched_next = t;
+    else
+        queue_head[p] = t;
+    queue_tail[p] = t;
+    nonempty[p / 64] |= 1ull << (p % 64);
+}
+
+void sched_dequeue(struct tcb *t)
+{
+    if (!queued(t))
+        return;
+    unsigned p = t->priority;
+    if (t->sched_prev)
+        t->sched_prev->sched_next = t->sched_next;
+    else
+        queue_head[p] = t->sched_next;
+    if (t->sched_next)
+        t->sched_next->sched_prev = t->sched_prev;
+    else
+        queue_tail[p] = t->sched_prev;
+    t->sched_next = t->sched_prev = 0;
+    if (!queue_head[p])
+        nonempty[p / 64] &= ~(1ull << (p % 64));
+}
+
+struct tcb *sched_pick(void)
+{
+    for (int w = BITMAP_WORDS - 1; w >= 0; w--) {
+        if (nonempty[w]) {
+            unsigned p = (unsigned)w * 64 + 63 - (unsigned)__builtin_clzll(nonempty[w]);
+            return queue_head[p];
+        }
+    }
+    return 0;
+}
+
+struct tcb *sched_current(void) { return current; }
+
+void sched_tick(void)
+{
+    if (!current || current->timeslice_left == 0)
+        return;
+    if (--current->timeslice_left == 0) {
+        current->timeslice_left = SCHED_TIMESLICE_TICKS;
+        sched_yield_current();
+    }
+}
+
+void sched_yield_current(void)
+{
+    /* Round robin: the current thread goes behind its equals. */
+    if (current && current->state == THREAD_RUNNING) {
+        sched_dequeue(current);
+        sched_enqueue(current);
+    }
+}
+
+void sched_run(void)
+{
+    struct tcb *next = sched_pick();
+    current = next;
+    if (!next) {
+        arch_set_current(0);
+        arch_idle();
+    }
+    arch_set_current(next);
+    arch_return_to_user();
+}
