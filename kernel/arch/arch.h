@@ -59,6 +59,8 @@ void arch_shutdown(uint64_t status) __attribute__((noreturn));
 /* Builds the kernel's final page tables (physical map + W^X image) and switches to them. */
 void arch_mmu_init(uint64_t max_phys, uint64_t (*alloc_page)(void));
 uint64_t arch_kernel_vspace_root(void);
+/* Debug: checks the kernel's own mappings and protection bits; returns the violations found. */
+unsigned arch_mmu_self_check(void);
 
 /* User address spaces (page-table roots are physical addresses). */
 #define ARCH_MAP_READ  (1u << 0)
@@ -99,6 +101,7 @@ struct fault_info {
     enum fault_kind kind;
     uint64_t vector, error_code, address, ip;
     bool write, exec, present;
+    bool on_code; /* the faulting address is in an executable page */
 };
 void arch_fault_describe(const struct fault_info *f, char *buffer, size_t size);
 void arch_set_current(struct tcb *tcb);

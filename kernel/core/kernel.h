@@ -14,8 +14,15 @@ void kernel_panic_here(const char *reason) __attribute__((noreturn));
 
 #define BASTION_VERSION "0.1.0"
 
-/* Test runs boot with "exit_when_idle": when no thread is left, QEMU exits with this status. */
+/*
+ * Test runs boot with "exit_when_idle" (when no thread is left, QEMU exits
+ * with KERNEL_EXIT_IDLE) and "exit_on_panic" (after the panic report, QEMU
+ * exits with KERNEL_EXIT_PANIC instead of halting), so a runner never waits
+ * for a timeout to learn the outcome.
+ */
 #define KERNEL_EXIT_IDLE 2
+#define KERNEL_EXIT_PANIC 3
 extern bool kernel_exit_when_idle;
+extern bool kernel_exit_on_panic;
 
 #endif

@@ -15,6 +15,7 @@ static struct bootmem boot_memory;
 static struct tcb root_tcb;
 static uint64_t ticks;
 bool kernel_exit_when_idle;
+bool kernel_exit_on_panic;
 
 static uint64_t boot_alloc_page(void) { return bootmem_alloc_page(&boot_memory); }
 
@@ -79,7 +80,34 @@ static void apply_cmdline(void)
     else if (strstr_bounded(params.cmdline, "loglevel=warn"))
         log_set_level(LOG_WARN);
     kernel_exit_when_idle = strstr_bounded(params.cmdline, "exit_when_idle") != 0;
+    kernel_exit_on_panic = strstr_bounded(params.cmdline, "exit_on_panic") != 0;
 }
+
+#ifdef BASTION_DEBUG
+extern char boot_stack_guard[];
+
+static unsigned __attribute__((noinline)) recurse_forever(volatile unsigned depth)
+{
+    volatile char frame[512];
+    frame[0] = (char)depth;
+    if (depth > (1u << 20)) /* never reached: the 16 KiB stack overflows long before */
+        return frame[0];
+    return recurse_forever(depth + 1) + frame[0];
+}
+
+/* Debug builds only: deliberate kernel faults, so tests can check the panic report. */
+static void debug_trigger_panic(void)
+{
+    if (strstr_bounded(params.cmdline, "test.panic=page-fault")) {
+        log_info("test: writing the kernel stack's guard page");
+        boot_stack_guard[0] = 1;
+    }
+    if (strstr_bounded(params.cmdline, "test.panic=stack-overflow")) {
+        log_info("test: overflowing the kernel stack");
+        recurse_forever(0);
+    }
+}
+#endif
 
 void kernel_main(uint32_t boot_magic, uint32_t boot_info_phys)
 {
@@ -98,7 +126,15 @@ void kernel_main(uint32_t boot_magic, uint32_t boot_info_phys)
     arch_mmu_init(top, boot_alloc_page);
     log_info("mmu: kernel text RX, rodata R, data RW+NX, physical map of %llu MiB",
              (unsigned long long)(top >> 20));
+#ifdef BASTION_DEBUG
+    if (arch_mmu_self_check() == 0)
+        log_info("mmu: W^X self-check passed (text RX, rodata R+NX, data RW+NX, guard pages unmapped, "
+                 "SMEP/SMAP/UMIP/NX on)");
+#endif
     arch_timer_init();
+#ifdef BASTION_DEBUG
+    debug_trigger_panic();
+#endif
     const char *why = roottask_create(&root_tcb, &boot_memory, &params);
     if (why) {
         log_error("root task: %s", why);

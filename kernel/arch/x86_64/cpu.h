@@ -101,5 +101,7 @@ void cpu_set_kernel_stack_for_user(uint64_t context_top);
 bool cpu_has_feature(uint64_t bst_cpu_bit);
 void idt_init(void);
 void apic_dispatch(unsigned vector);
+bool mmu_page_is_executable(uint64_t root, uint64_t vaddr);
+
 
 #endif

@@ -150,3 +150,54 @@ void arch_vspace_activate(uint64_t root)
     if (read_cr3() != root)
         write_cr3(root);
 }
+
+/* Leaf entry for vaddr in the address space root, or 0 (4 KiB pages only: user mappings). */
+static uint64_t leaf_entry(uint64_t root, uint64_t vaddr)
+{
+    uint64_t *t = table(root);
+    for (unsigned level = 3; level > 0; level--) {
+        uint64_t e = t[index_at(vaddr, level)];
+        if (!(e & PTE_P))
+            return 0;
+        if (e & PTE_PS)
+            return e;
+        t = table(e);
+    }
+    return t[index_at(vaddr, 0)];
+}
+
+bool mmu_page_is_executable(uint64_t root, uint64_t vaddr)
+{
+    uint64_t e = leaf_entry(root, vaddr);
+    return (e & PTE_P) && !(e & PTE_NX);
+}
+
+/*
+ * Debug self-check of the kernel's own mappings: text not writable, rodata and
+ * data not executable, stack guard pages absent, the physical map no-execute,
+ * and the CPU's protection bits on. Returns the number of violations.
+ */
+unsigned arch_mmu_self_check(void)
+{
+    unsigned bad = 0;
+    uint64_t root = read_cr3() & PTE_ADDR_MASK;
+    uint64_t text = leaf_entry(root, (uint64_t)__image_start);
+    uint64_t ro = leaf_entry(root, (uint64_t)__rodata_start);
+    uint64_t data = leaf_entry(root, (uint64_t)__data_start);
+    uint64_t phys = leaf_entry(root, PHYSMAP_BASE + KERNEL_LOAD_PHYS);
+#define SELF_CHECK(cond, what) do { if (!(cond)) { log_error("mmu self-check: %s", what); bad++; } } while (0)
+    SELF_CHECK((text & PTE_P) && !(text & PTE_W) && !(text & PTE_NX), "kernel text must be read+execute");
+    SELF_CHECK((ro & PTE_P) && !(ro & PTE_W) && (ro & nx_bit) == nx_bit, "kernel rodata must be read-only, no-execute");
+    SELF_CHECK((data & PTE_P) && (data & PTE_W) && (data & nx_bit) == nx_bit, "kernel data must be no-execute");
+    SELF_CHECK((phys & nx_bit) == nx_bit, "the physical map must be no-execute");
+    SELF_CHECK(!(leaf_entry(root, (uint64_t)boot_stack_guard) & PTE_P), "kernel stack guard page must be unmapped");
+    SELF_CHECK(!(leaf_entry(root, (uint64_t)df_stack_guard) & PTE_P), "double-fault stack guard page must be unmapped");
+    SELF_CHECK(!(leaf_entry(root, (uint64_t)nmi_stack_guard) & PTE_P), "NMI stack guard page must be unmapped");
+    SELF_CHECK(!(leaf_entry(root, 0) & PTE_P), "nothing may be mapped at address 0");
+    SELF_CHECK(!cpu_has_feature(BST_CPU_SMEP) || (read_cr4() & CR4_SMEP), "SMEP must be on");
+    SELF_CHECK(!cpu_has_feature(BST_CPU_SMAP) || (read_cr4() & CR4_SMAP), "SMAP must be on");
+    SELF_CHECK(!cpu_has_feature(BST_CPU_UMIP) || (read_cr4() & CR4_UMIP), "UMIP must be on");
+    SELF_CHECK(!cpu_has_feature(BST_CPU_NX) || (rdmsr(MSR_EFER) & EFER_NXE), "NX must be on");
+#undef SELF_CHECK
+    return bad;
+}

@@ -75,10 +75,12 @@ void arch_return_to_user(void)
 void arch_fault_describe(const struct fault_info *f, char *buf, size_t size)
 {
     if (f->kind == FAULT_PAGE) {
-        const char *what = !f->present ? "access to an unmapped page"
-                           : f->exec   ? "execute of a no-execute page (W^X: data is never executable)"
-                           : f->write  ? "write to a read-only page (W^X: code is never writable)"
-                                       : "read of a protected page";
+        const char *what = f->address >= USER_TOP ? "access to a kernel address from user mode"
+                           : !f->present ? "access to an unmapped page"
+                           : f->exec     ? "execute of a no-execute page (W^X: data is never executable)"
+                           : f->write && f->on_code ? "write to a code page (W^X: code is never writable)"
+                           : f->write    ? "write to a read-only page"
+                                         : "read of a protected page";
         fmt_snprintf(buf, size, "page fault: %s at address %#llx", what,
                      (unsigned long long)f->address);
     } else if (f->kind == FAULT_PROTECTION) {

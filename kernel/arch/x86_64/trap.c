@@ -46,6 +46,7 @@ static struct fault_info decode_fault(const struct user_context *ctx)
         f.present = ctx->error & PF_PRESENT;
         f.write = ctx->error & PF_WRITE;
         f.exec = ctx->error & PF_FETCH;
+        f.on_code = mmu_page_is_executable(read_cr3() & ~0xfffull, f.address);
         break;
     case VECTOR_GP: f.kind = FAULT_PROTECTION; break;
     case VECTOR_INVALID_OPCODE: f.kind = FAULT_INVALID_OPCODE; break;
@@ -109,6 +110,14 @@ static void print_backtrace(uint64_t rip, uint64_t rbp)
     }
 }
 
+static void __attribute__((noreturn)) halt_after_panic(void)
+{
+    kprintf("*** system halted ***\n");
+    if (kernel_exit_on_panic)
+        arch_shutdown(KERNEL_EXIT_PANIC);
+    arch_halt_forever();
+}
+
 static void panic_report(const char *title, const struct user_context *r)
 {
     struct tcb *cur = this_cpu()->current;
@@ -119,8 +128,7 @@ static void panic_report(const char *title, const struct user_context *r)
     print_frame(r);
     if (kernel_address(r->rip))
         print_backtrace(r->rip, r->rbp);
-    kprintf("*** system halted ***\n");
-    arch_halt_forever();
+    halt_after_panic();
 }
 
 void interrupt_from_kernel(struct user_context *frame)
@@ -144,6 +152,5 @@ void kernel_panic_here(const char *reason)
     __asm__ volatile("mov %%rbp, %0" : "=r"(rbp));
     kprintf("\n*** KERNEL PANIC: %s ***\n", reason);
     print_backtrace((uint64_t)__builtin_return_address(0), rbp);
-    kprintf("*** system halted ***\n");
-    arch_halt_forever();
+    halt_after_panic();
 }

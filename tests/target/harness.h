@@ -1,0 +1,27 @@
+/*
+ * A tiny in-QEMU test harness: each case prints one line, PASS or FAIL with
+ * the failed check and its line, and the run ends with "N passed, N failed".
+ */
+#ifndef BASTION_TEST_HARNESS_H
+#define BASTION_TEST_HARNESS_H
+
+#include "user/lib/bastion.h"
+
+struct test_case {
+    const char *name;
+    /* Returns NULL on success, or a description of the first failed check. */
+    const char *(*run)(void);
+};
+
+#define TEST_STR2(x) #x
+#define TEST_STR(x) TEST_STR2(x)
+/* Fails the current case with the check's text and line. */
+#define CHECK(cond)                                                                \
+    do {                                                                           \
+        if (!(cond))                                                               \
+            return "check failed: " #cond " (" __FILE__ ":" TEST_STR(__LINE__) ")"; \
+    } while (0)
+
+int test_run_all(const struct test_case *cases, unsigned count);
+
+#endif
