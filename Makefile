@@ -91,6 +91,7 @@ endef
 
 $(eval $(call user_program,init,$(wildcard user/init/*.c)))
 $(eval $(call user_program,test-root,$(wildcard tests/target/*.c)))
+$(eval $(call user_program,bench-root,$(wildcard bench/bastion/*.c)))
 
 # ---------------------------------------------------------------- top-level targets
 .PHONY: all run test test-host test-target iso debug bench clean deps-check
@@ -112,6 +113,9 @@ iso: all
 
 debug: all
 	tools/qemu-debug $(BUILD)
+
+bench: all
+	tools/bench $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
