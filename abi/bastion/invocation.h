@@ -1,0 +1,67 @@
+/*
+ * Bastion ABI: invocations. An operation on a kernel object is a Call on the
+ * object's capability with a label:
+ *   rax = BST_SYS_CALL, rdi = capability address, rsi = message info,
+ *   rdx, r10, r8, r9 = message words 0..3, words 4.. in exchange->msg[4..].
+ * The reply: rax = error, rsi = message info, rdx, r10, r8, r9 = result words
+ * 0..3, further words in exchange->msg[4..]. Capability addresses resolve
+ * through the caller's CSpace with 64 bits of depth.
+ */
+#ifndef BASTION_ABI_INVOCATION_H
+#define BASTION_ABI_INVOCATION_H
+
+#include <bastion/types.h>
+
+/* Message info word: label | capability count | length. No bitfields. */
+#define BST_MSGINFO_LENGTH_BITS 7
+#define BST_MSGINFO_CAPS_SHIFT 7
+#define BST_MSGINFO_CAPS_BITS 2
+#define BST_MSGINFO_LABEL_SHIFT 12
+#define BST_MSG_REGISTER_WORDS 4
+
+static inline bst_word_t bst_msginfo(bst_word_t label, unsigned caps, unsigned length)
+{
+    return (label << BST_MSGINFO_LABEL_SHIFT) |
+           ((bst_word_t)(caps & 3u) << BST_MSGINFO_CAPS_SHIFT) | (length & 0x7fu);
+}
+static inline unsigned bst_msginfo_length(bst_word_t info) { return (unsigned)(info & 0x7fu); }
+static inline unsigned bst_msginfo_caps(bst_word_t info) { return (unsigned)((info >> BST_MSGINFO_CAPS_SHIFT) & 3u); }
+static inline bst_word_t bst_msginfo_label(bst_word_t info) { return info >> BST_MSGINFO_LABEL_SHIFT; }
+
+enum bst_invocation_label {
+    BST_INV_NONE = 0,
+    /* Untyped */
+    BST_UNTYPED_RETYPE,       /* type, size_bits, root, index, depth, offset, count */
+    /* CNode: the invoked CNode is the destination root */
+    BST_CNODE_COPY,           /* dest_index, dest_depth, src_root, src_index, src_depth, rights */
+    BST_CNODE_MINT,           /* ... rights, badge_or_guard */
+    BST_CNODE_MOVE,           /* dest_index, dest_depth, src_root, src_index, src_depth */
+    BST_CNODE_MUTATE,         /* ... badge_or_guard */
+    BST_CNODE_DELETE,         /* index, depth */
+    BST_CNODE_REVOKE,         /* index, depth */
+    /* TCB */
+    BST_TCB_CONFIGURE,        /* cspace_root, vspace_root, exchange_frame, exchange_addr, fault_ep, -- */
+    BST_TCB_SET_PRIORITY,     /* authority_tcb, priority */
+    BST_TCB_SET_MCP,          /* authority_tcb, max controlled priority */
+    BST_TCB_READ_REGISTERS,   /* count -> words in msg */
+    BST_TCB_WRITE_REGISTERS,  /* resume, count, words... */
+    BST_TCB_RESUME,
+    BST_TCB_SUSPEND,
+    /* Paging structures (PDPT, page directory, page table) */
+    BST_PAGE_TABLE_MAP,       /* vspace_root, vaddr */
+    BST_PAGE_TABLE_UNMAP,
+    /* Frames */
+    BST_FRAME_MAP,            /* vspace_root, vaddr, rights, cache_attr */
+    BST_FRAME_UNMAP,
+    BST_FRAME_GET_ADDRESS,    /* -> physical address */
+    /* Interrupts */
+    BST_IRQ_CONTROL_GET,      /* irq, root, index, depth */
+    BST_IRQ_HANDLER_SET_NOTIFICATION, /* notification cap */
+    BST_IRQ_HANDLER_ACK,
+    BST_IRQ_HANDLER_CLEAR,
+    /* I/O ports */
+    BST_IOPORT_CONTROL_ISSUE, /* first_port, last_port, root, index, depth */
+    BST_INV_LABEL_COUNT,
+};
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * Bastion ABI: kernel object types, their sizes, and capability rights.
+ * Every kernel object is made by Untyped_Retype; its memory footprint is fixed
+ * and documented here (docs/objects.md).
+ */
+#ifndef BASTION_ABI_OBJECT_H
+#define BASTION_ABI_OBJECT_H
+
+#include <bastion/types.h>
+
+enum bst_object_type {
+    BST_OBJ_NULL = 0,
+    BST_OBJ_UNTYPED,
+    BST_OBJ_CNODE,
+    BST_OBJ_TCB,
+    BST_OBJ_ENDPOINT,
+    BST_OBJ_NOTIFICATION,
+    BST_OBJ_FRAME_4K,
+    BST_OBJ_FRAME_2M,
+    BST_OBJ_PAGE_TABLE,     /* level 1: maps 4 KiB frames */
+    BST_OBJ_PAGE_DIRECTORY, /* level 2: maps page tables and 2 MiB frames */
+    BST_OBJ_PDPT,           /* level 3: maps page directories */
+    BST_OBJ_PML4,           /* level 4: an address space root */
+    BST_OBJ_IRQ_CONTROL,    /* not retypeable: one cap at boot */
+    BST_OBJ_IRQ_HANDLER,    /* not retypeable: made by IRQControl_Get */
+    BST_OBJ_IOPORT_CONTROL, /* not retypeable: one cap at boot */
+    BST_OBJ_IOPORT,         /* not retypeable: made by IOPortControl_Issue */
+    BST_OBJ_TYPE_COUNT,
+};
+
+/* Sizes as powers of two (bytes). */
+#define BST_TCB_SIZE_BITS 10
+#define BST_ENDPOINT_SIZE_BITS 5
+#define BST_NOTIFICATION_SIZE_BITS 5
+#define BST_SLOT_SIZE_BITS 6 /* one CNode slot: capability + derivation links */
+#define BST_FRAME_4K_BITS 12
+#define BST_FRAME_2M_BITS 21
+#define BST_PAGE_TABLE_BITS 12
+#define BST_UNTYPED_MIN_BITS 4
+#define BST_UNTYPED_MAX_BITS 47
+#define BST_CNODE_MIN_RADIX 1
+#define BST_CNODE_MAX_RADIX 20
+
+/* Capability rights; they only ever shrink along derivation. */
+#define BST_RIGHT_READ (1u << 0)
+#define BST_RIGHT_WRITE (1u << 1)
+#define BST_RIGHT_GRANT (1u << 2)
+#define BST_RIGHT_GRANT_REPLY (1u << 3)
+#define BST_RIGHT_EXECUTE (1u << 4) /* frames only */
+#define BST_RIGHTS_ALL 0x1fu
+
+/* Cache attributes for Frame_Map. */
+enum bst_cache_attr { BST_CACHE_WRITE_BACK = 0, BST_CACHE_UNCACHED, BST_CACHE_WRITE_THROUGH };
+
+#endif

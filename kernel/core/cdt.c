@@ -1,0 +1,81 @@
+#include "kernel/core/cdt.h"
+#include "lib/string.h"
+
+void cdt_insert_child(struct slot *parent, struct slot *child)
+{
+    child->parent = parent;
+    child->first_child = 0;
+    child->prev_sibling = 0;
+    child->next_sibling = parent->first_child;
+    if (parent->first_child)
+        parent->first_child->prev_sibling = child;
+    parent->first_child = child;
+}
+
+/* Replaces old by the chain first..last in old's sibling list (or unlinks old if chain empty). */
+static void splice_into_place(struct slot *old, struct slot *first, struct slot *last)
+{
+    struct slot *prev = old->prev_sibling, *next = old->next_sibling;
+    if (!first) {
+        first = next;
+        last = 0;
+    } else {
+        last->next_sibling = next;
+        if (next)
+            next->prev_sibling = last;
+    }
+    if (prev)
+        prev->next_sibling = first;
+    else if (old->parent)
+        old->parent->first_child = first;
+    if (first)
+        first->prev_sibling = prev;
+    (void)last;
+}
+
+void cdt_remove(struct slot *slot)
+{
+    struct slot *first = slot->first_child, *last = first;
+    for (struct slot *c = first; c; c = c->next_sibling) {
+        c->parent = slot->parent;
+        last = c;
+    }
+    splice_into_place(slot, first, last);
+    slot->parent = slot->first_child = slot->next_sibling = slot->prev_sibling = 0;
+}
+
+void cdt_move(struct slot *dst, struct slot *src)
+{
+    *dst = *src;
+    if (dst->prev_sibling)
+        dst->prev_sibling->next_sibling = dst;
+    else if (dst->parent)
+        dst->parent->first_child = dst;
+    if (dst->next_sibling)
+        dst->next_sibling->prev_sibling = dst;
+    for (struct slot *c = dst->first_child; c; c = c->next_sibling)
+        c->parent = dst;
+    memset(src, 0, sizeof(*src));
+}
+
+bool cdt_is_final(const struct slot *slot)
+{
+    const struct cap *c = &slot->cap;
+    if (slot->parent && cap_same_object(&slot->parent->cap, c))
+        return false;
+    if (slot->prev_sibling && cap_same_object(&slot->prev_sibling->cap, c))
+        return false;
+    if (slot->next_sibling && cap_same_object(&slot->next_sibling->cap, c))
+        return false;
+    return !(slot->first_child && cap_same_object(&slot->first_child->cap, c));
+}
+
+struct slot *cdt_first_leaf(struct slot *slot)
+{
+    if (!slot->first_child)
+        return 0;
+    struct slot *s = slot->first_child;
+    while (s->first_child)
+        s = s->first_child;
+    return s;
+}

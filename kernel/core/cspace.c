@@ -1,0 +1,46 @@
+#include "kernel/core/cspace.h"
+#include "kernel/arch/arch.h"
+
+struct slot *cnode_slots(const struct cap *cnode) { return arch_phys_to_virt(cnode->paddr); }
+
+static uint64_t bits_at(uint64_t cptr, unsigned bits_left, unsigned count)
+{
+    /* The `count` bits just below the top `bits_left` already consumed... from bit bits_left-1 down. */
+    if (count == 0)
+        return 0;
+    uint64_t shifted = cptr >> (bits_left - count);
+    return count >= 64 ? shifted : shifted & ((1ull << count) - 1);
+}
+
+static struct lookup_result failed(unsigned depth, unsigned bits_left)
+{
+    return (struct lookup_result){0, BST_E_LOOKUP_FAILED, depth - bits_left};
+}
+
+struct lookup_result cspace_lookup(const struct cap *root, uint64_t cptr, unsigned depth, bool exact)
+{
+    if (depth == 0 || depth > CSPACE_WORD_BITS)
+        return failed(depth, depth);
+    const struct cap *node = root;
+    unsigned bits_left = depth;
+    for (;;) {
+        if (cap_type(node) != BST_OBJ_CNODE)
+            return failed(depth, bits_left);
+        unsigned radix = cap_size_bits(node), guard_bits = cap_guard_bits(node);
+        if (radix + guard_bits > bits_left)
+            return failed(depth, bits_left);
+        if (bits_at(cptr, bits_left, guard_bits) != node->w2)
+            return failed(depth, bits_left);
+        bits_left -= guard_bits;
+        struct slot *slot = &cnode_slots(node)[bits_at(cptr, bits_left, radix)];
+        bits_left -= radix;
+        if (bits_left == 0)
+            return (struct lookup_result){slot, BST_OK, depth};
+        if (cap_type(&slot->cap) != BST_OBJ_CNODE) {
+            if (exact)
+                return failed(depth, bits_left);
+            return (struct lookup_result){slot, BST_OK, depth - bits_left};
+        }
+        node = &slot->cap;
+    }
+}
