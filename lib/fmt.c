@@ -85,6 +85,19 @@ static int64_t take_signed(va_list *ap, int length)
     }
 }
 
+/* Widths and precisions saturate here: a long digit string cannot overflow an int. */
+#define FMT_MAX_FIELD (1 << 20)
+
+static const char *parse_number(const char *f, int *n)
+{
+    while (*f >= '0' && *f <= '9') {
+        *n = *n * 10 + (*f++ - '0');
+        if (*n > FMT_MAX_FIELD)
+            *n = FMT_MAX_FIELD;
+    }
+    return f;
+}
+
 static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 {
     *sp = (struct spec){.pad = ' ', .precision = -1};
@@ -97,18 +110,18 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
     if (*f == '*') {
         sp->width = va_arg(*ap, int);
         f++;
+    } else {
+        f = parse_number(f, &sp->width);
     }
-    while (*f >= '0' && *f <= '9')
-        sp->width = sp->width * 10 + (*f++ - '0');
     if (*f == '.') {
         f++;
         sp->precision = 0;
         if (*f == '*') {
             sp->precision = va_arg(*ap, int);
             f++;
+        } else {
+            f = parse_number(f, &sp->precision);
         }
-        while (*f >= '0' && *f <= '9')
-            sp->precision = sp->precision * 10 + (*f++ - '0');
     }
     if (*f == 'z') {
         sp->length = 3;
@@ -161,7 +174,7 @@ static void format_one(struct out *o, char conv, struct spec *sp, va_list *ap)
         if (!s)
             s = "(null)";
         int len = 0;
-        while (s[len] && (sp->precision < 0 || len < sp->precision))
+        while ((sp->precision < 0 || len < sp->precision) && s[len]) /* no read past it */
             len++;
         sp->pad = ' ';
         emit_padded(o, s, len, sp);

@@ -32,7 +32,26 @@ struct bst_untyped_desc {
     uint64_t paddr;
     uint8_t size_bits;
     uint8_t is_device;
-    uint8_t pad[6];
+    uint8_t pad[2];
+    uint32_t slot;        /* where its Untyped cap is in the root CNode */
+};
+
+/*
+ * The root task's CSpace: one CNode of 2^BST_ROOT_CNODE_RADIX slots whose
+ * guard makes a plain slot number a valid 64-bit capability address.
+ * Slot 0 of every CNode is reserved and always empty.
+ */
+#define BST_ROOT_CNODE_RADIX 12
+enum bst_root_slot {
+    BST_CAP_NULL = 0,
+    BST_CAP_ROOT_TCB = 1,
+    BST_CAP_ROOT_CNODE = 2,
+    BST_CAP_ROOT_VSPACE = 3,     /* the root task's PML4 */
+    BST_CAP_IRQ_CONTROL = 4,
+    BST_CAP_IOPORT_CONTROL = 5,
+    BST_CAP_ROOT_EXCHANGE = 6,   /* the root task's exchange frame */
+    BST_CAP_ROOT_BOOTINFO = 7,   /* the bootinfo frame */
+    BST_CAP_FIRST_UNTYPED = 16,
 };
 
 struct bst_bootinfo {
@@ -46,6 +65,8 @@ struct bst_bootinfo {
     struct bst_boot_module modules[BST_BOOTINFO_MAX_MODULES];
     uint64_t untyped_count;
     struct bst_untyped_desc untyped[BST_BOOTINFO_MAX_UNTYPED];
+    uint64_t empty_first_slot;   /* [first, last) of the root CNode are empty */
+    uint64_t empty_last_slot;
     char cmdline[BST_CMDLINE_LEN];
 };
 

@@ -94,6 +94,9 @@ struct syscall_args {
 void arch_syscall_args(const struct user_context *ctx, struct syscall_args *out);
 void arch_syscall_set_result(struct user_context *ctx, uint64_t error, uint64_t result0,
                              uint64_t result1);
+/* Invocation results: rax = error, rsi = message info, rdx, r10, r8, r9 = words 0-3. */
+void arch_invocation_set_result(struct user_context *ctx, uint64_t error, uint64_t msginfo,
+                                const uint64_t words[4]);
 
 /* A user fault, decoded by the architecture for the arch-neutral fault path. */
 enum fault_kind { FAULT_PAGE, FAULT_PROTECTION, FAULT_INVALID_OPCODE, FAULT_DIVIDE, FAULT_OTHER };

@@ -53,23 +53,30 @@ void bootmem_init(struct bootmem *bm, const struct boot_params *p)
         uint64_t base = align_up(p->ram[i].base, PAGE);
         uint64_t end = align_down(p->ram[i].base + p->ram[i].size, PAGE);
         if (end > base) {
-            bm->total_ram += end - base;
             subtract(bm, base, end); /* firmware maps may overlap: never count twice */
             insert_sorted(bm, base, end);
         }
     }
+    bm->total_ram = bootmem_free_bytes(bm);
     for (unsigned i = 0; i < p->reserved_count; i++)
         subtract(bm, p->reserved[i].base, p->reserved[i].base + p->reserved[i].size);
+    subtract(bm, 0, PAGE); /* 0 means failure, so page 0 is never handed out */
 }
 
 uint64_t bootmem_alloc(struct bootmem *bm, uint64_t size, uint64_t align)
 {
+    /* No pages, a size that wraps to 0 when rounded up, or an alignment that is no power of 2. */
+    if (size == 0 || size > UINT64_MAX - PAGE + 1 || (align & (align - 1)))
+        return 0;
     size = align_up(size, PAGE);
     align = align < PAGE ? PAGE : align;
     for (unsigned i = 0; i < bm->free_count; i++) {
         uint64_t base = align_up(bm->free[i].base, align);
         uint64_t end = bm->free[i].base + bm->free[i].size;
         if (base < bm->free[i].base || base + size > end || base + size < base)
+            continue;
+        /* Cutting from the middle leaves two pieces: only if the list has room for both. */
+        if (base > bm->free[i].base && base + size < end && bm->free_count == BOOTMEM_MAX_FREE)
             continue;
         subtract(bm, base, base + size);
         bootmem_zero_phys(base, size);

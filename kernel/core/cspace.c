@@ -14,7 +14,7 @@ static uint64_t bits_at(uint64_t cptr, unsigned bits_left, unsigned count)
 
 static struct lookup_result failed(unsigned depth, unsigned bits_left)
 {
-    return (struct lookup_result){0, BST_E_LOOKUP_FAILED, depth - bits_left};
+    return (struct lookup_result){0, BST_E_LOOKUP_FAILED, depth - bits_left, 0};
 }
 
 struct lookup_result cspace_lookup(const struct cap *root, uint64_t cptr, unsigned depth, bool exact)
@@ -32,14 +32,15 @@ struct lookup_result cspace_lookup(const struct cap *root, uint64_t cptr, unsign
         if (bits_at(cptr, bits_left, guard_bits) != node->w2)
             return failed(depth, bits_left);
         bits_left -= guard_bits;
-        struct slot *slot = &cnode_slots(node)[bits_at(cptr, bits_left, radix)];
+        uint64_t index = bits_at(cptr, bits_left, radix);
+        struct slot *slot = &cnode_slots(node)[index];
         bits_left -= radix;
         if (bits_left == 0)
-            return (struct lookup_result){slot, BST_OK, depth};
+            return (struct lookup_result){slot, BST_OK, depth, index};
         if (cap_type(&slot->cap) != BST_OBJ_CNODE) {
             if (exact)
                 return failed(depth, bits_left);
-            return (struct lookup_result){slot, BST_OK, depth - bits_left};
+            return (struct lookup_result){slot, BST_OK, depth - bits_left, index};
         }
         node = &slot->cap;
     }

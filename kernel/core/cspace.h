@@ -16,7 +16,12 @@ struct lookup_result {
     struct slot *slot;      /* NULL on failure */
     enum bst_error error;   /* BST_OK or BST_E_LOOKUP_FAILED */
     unsigned bits_resolved; /* on failure: bits consumed before it */
+    uint64_t index;         /* the slot's index inside its CNode */
 };
+
+/* Slot 0 of every CNode is reserved by the kernel (it holds the CNode's own
+ * bookkeeping) and always reads as empty: no capability can be put there. */
+#define CNODE_RESERVED_INDEX 0
 
 /*
  * Resolves cptr's top `depth` bits from root. With exact, the walk must end

@@ -12,7 +12,6 @@
 
 static struct boot_params params;
 static struct bootmem boot_memory;
-static struct tcb root_tcb;
 static uint64_t ticks;
 bool kernel_exit_when_idle;
 bool kernel_exit_on_panic;
@@ -135,13 +134,13 @@ void kernel_main(uint32_t boot_magic, uint32_t boot_info_phys)
 #ifdef BASTION_DEBUG
     debug_trigger_panic();
 #endif
+    struct tcb *root_tcb;
     const char *why = roottask_create(&root_tcb, &boot_memory, &params);
     if (why) {
         log_error("root task: %s", why);
         arch_halt_forever();
     }
-    sched_enqueue(&root_tcb);
-    log_info("boot: done, %llu KiB free for user level; entering the root task",
-             (unsigned long long)(bootmem_free_bytes(&boot_memory) >> 10));
+    sched_enqueue(root_tcb);
+    log_info("boot: done; entering the root task");
     sched_run();
 }

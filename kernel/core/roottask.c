@@ -1,5 +1,7 @@
 #include <bastion/bootinfo.h>
 #include "kernel/core/roottask.h"
+#include "kernel/core/cdt.h"
+#include "kernel/core/delete.h"
 #include "kernel/core/elf.h"
 #include "kernel/lib/log.h"
 #include "lib/string.h"
@@ -50,6 +52,78 @@ static const char *load_segment(uint64_t root, const uint8_t *file, const struct
     return 0;
 }
 
+/* Root CSpace: slot i of the root CNode. */
+static struct slot *root_slots;
+
+static void boot_cap(unsigned slot, struct cap cap)
+{
+    cap_set_flags(&cap, cap_flags(&cap) | CAP_FLAG_ORIGINAL);
+    root_slots[slot].cap = cap;
+    cdt_insert_child(&cdt_boot_root, &root_slots[slot]);
+}
+
+/* The TCB's own copy of a boot cap, as TCB_Configure would make it. */
+static void tcb_copy(struct slot *dst, unsigned from)
+{
+    dst->cap = root_slots[from].cap;
+    cap_set_flags(&dst->cap, cap_flags(&dst->cap) & ~CAP_FLAG_ORIGINAL);
+    cdt_insert_child(&root_slots[from], dst);
+}
+
+static const char *make_cspace(uint64_t *cnode_pa)
+{
+    *cnode_pa = bootmem_alloc(loader_mem, (1ull << (BST_ROOT_CNODE_RADIX + BST_SLOT_SIZE_BITS)), PAGE);
+    if (!*cnode_pa)
+        return "out of memory for the root CNode";
+    root_slots = arch_phys_to_virt(*cnode_pa);
+    return 0;
+}
+
+/* Largest power-of-two block at base that is aligned and fits below end. */
+static unsigned block_bits(uint64_t base, uint64_t end)
+{
+    unsigned bits = BST_UNTYPED_MAX_BITS;
+    while (bits > BST_PAGE_SHIFT && ((base & ((1ull << bits) - 1)) || base + (1ull << bits) > end))
+        bits--;
+    return bits;
+}
+
+static void add_untyped(struct bst_bootinfo *bi, uint64_t base, uint64_t end, bool device)
+{
+    while (end - base >= PAGE && bi->untyped_count < BST_BOOTINFO_MAX_UNTYPED) {
+        unsigned bits = block_bits(base, end);
+        unsigned slot = BST_CAP_FIRST_UNTYPED + (unsigned)bi->untyped_count;
+        struct cap c = cap_make(BST_OBJ_UNTYPED, BST_RIGHTS_ALL, bits, base);
+        if (device)
+            cap_set_flags(&c, CAP_FLAG_DEVICE);
+        boot_cap(slot, c);
+        bi->untyped[bi->untyped_count++] = (struct bst_untyped_desc){
+            .paddr = base, .size_bits = (uint8_t)bits, .is_device = device, .slot = slot};
+        base += 1ull << bits;
+    }
+}
+
+#define VGA_MEMORY_START 0xa0000ull
+#define VGA_MEMORY_END 0xc0000ull
+#define PCI_HOLE_END 0xfec00000ull /* IOAPIC and local APIC above stay the kernel's */
+
+/* All remaining boot memory becomes Untyped; device regions become device Untyped. */
+static void hand_out_memory(struct bst_bootinfo *bi, struct bootmem *bm)
+{
+    uint64_t low_ram_end = 0;
+    for (unsigned i = 0; i < bm->free_count; i++) {
+        add_untyped(bi, bm->free[i].base, bm->free[i].base + bm->free[i].size, false);
+        if (bm->free[i].base + bm->free[i].size <= PCI_HOLE_END)
+            low_ram_end = bm->free[i].base + bm->free[i].size;
+    }
+    bi->free_ram_bytes = bootmem_free_bytes(bm);
+    bm->free_count = 0; /* boot memory is used up: from now on the kernel allocates nothing */
+    add_untyped(bi, VGA_MEMORY_START, VGA_MEMORY_END, true);
+    uint64_t hole = (low_ram_end + (1ull << 28) - 1) & ~((1ull << 28) - 1);
+    if (hole < PCI_HOLE_END)
+        add_untyped(bi, hole, PCI_HOLE_END, true);
+}
+
 static const char *map_fresh_page(uint64_t root, uint64_t va, unsigned perms, uint64_t *pa_out)
 {
     uint64_t pa = bootmem_alloc_page(loader_mem);
@@ -95,14 +169,55 @@ static void fill_bootinfo(struct bst_bootinfo *bi, const struct bootmem *bm, con
 {
     bi->magic = BST_BOOTINFO_MAGIC;
     bi->total_ram_bytes = bm->total_ram;
-    bi->free_ram_bytes = bootmem_free_bytes(bm);
     bi->tsc_hz = arch_tsc_hz();
     bi->timer_hz = arch_timer_hz();
     bi->cpu_features = arch_cpu_features();
     strlcpy(bi->cmdline, p->cmdline, sizeof(bi->cmdline));
 }
 
-const char *roottask_create(struct tcb *tcb, struct bootmem *bm, const struct boot_params *p)
+static struct tcb *make_tcb(uint64_t vspace, uint64_t exchange_pa, uint64_t entry, uint64_t *pa_out)
+{
+    uint64_t pa = bootmem_alloc(loader_mem, 1ull << BST_TCB_SIZE_BITS, PAGE);
+    if (!pa)
+        return 0;
+    *pa_out = pa;
+    struct tcb *tcb = arch_phys_to_virt(pa);
+    tcb_init(tcb, "root", ROOT_TASK_PRIORITY);
+    tcb->max_controlled_priority = ROOT_TASK_PRIORITY;
+    tcb->vspace_paddr = vspace;
+    tcb->exchange_paddr = exchange_pa;
+    tcb->exchange_uaddr = BST_ROOT_EXCHANGE_ADDR;
+    arch_context_init_user(&tcb->context, entry, BST_ROOT_STACK_TOP, BST_ROOT_BOOTINFO_ADDR,
+                           BST_ROOT_EXCHANGE_ADDR);
+    tcb->state = THREAD_RUNNING;
+    return tcb;
+}
+
+/* The root task's capabilities: itself, its CSpace and address space, the control caps. */
+static void make_boot_caps(struct tcb *tcb, uint64_t tcb_pa, uint64_t cnode_pa, uint64_t vspace, uint64_t exchange_pa,
+                           uint64_t bootinfo_pa)
+{
+    struct cap cnode = cap_make(BST_OBJ_CNODE, BST_RIGHTS_ALL, BST_ROOT_CNODE_RADIX, cnode_pa);
+    cap_set_guard_bits(&cnode, 64 - BST_ROOT_CNODE_RADIX); /* guard 0: slot numbers are cptrs */
+    boot_cap(BST_CAP_ROOT_CNODE, cnode);
+    boot_cap(BST_CAP_ROOT_TCB, cap_make(BST_OBJ_TCB, BST_RIGHTS_ALL, 0, tcb_pa));
+    boot_cap(BST_CAP_ROOT_VSPACE, cap_make(BST_OBJ_PML4, BST_RIGHTS_ALL, 0, vspace));
+    boot_cap(BST_CAP_IRQ_CONTROL, cap_make(BST_OBJ_IRQ_CONTROL, BST_RIGHTS_ALL, 0, 0));
+    boot_cap(BST_CAP_IOPORT_CONTROL, cap_make(BST_OBJ_IOPORT_CONTROL, BST_RIGHTS_ALL, 0, 0));
+    struct cap exchange = cap_make(BST_OBJ_FRAME_4K, BST_RIGHT_READ | BST_RIGHT_WRITE, 0, exchange_pa);
+    exchange.w2 = BST_ROOT_EXCHANGE_ADDR;
+    exchange.w3 = vspace;
+    boot_cap(BST_CAP_ROOT_EXCHANGE, exchange);
+    struct cap bootinfo = cap_make(BST_OBJ_FRAME_4K, BST_RIGHT_READ, 0, bootinfo_pa);
+    bootinfo.w2 = BST_ROOT_BOOTINFO_ADDR;
+    bootinfo.w3 = vspace;
+    boot_cap(BST_CAP_ROOT_BOOTINFO, bootinfo);
+    tcb_copy(&tcb->cspace_root, BST_CAP_ROOT_CNODE);
+    tcb_copy(&tcb->vspace_root, BST_CAP_ROOT_VSPACE);
+    tcb_copy(&tcb->exchange_frame, BST_CAP_ROOT_EXCHANGE);
+}
+
+const char *roottask_create(struct tcb **root_out, struct bootmem *bm, const struct boot_params *p)
 {
     loader_mem = bm;
     if (p->module_count == 0)
@@ -120,24 +235,27 @@ const char *roottask_create(struct tcb *tcb, struct bootmem *bm, const struct bo
         if ((why = load_segment(root, file, &elf.segments[i])))
             return why;
     }
-    uint64_t exchange_pa, bootinfo_pa;
+    uint64_t exchange_pa, bootinfo_pa, cnode_pa;
     if ((why = map_stack(root)) ||
         (why = map_fresh_page(root, BST_ROOT_EXCHANGE_ADDR, ARCH_MAP_READ | ARCH_MAP_WRITE, &exchange_pa)) ||
-        (why = map_fresh_page(root, BST_ROOT_BOOTINFO_ADDR, ARCH_MAP_READ, &bootinfo_pa)))
+        (why = map_fresh_page(root, BST_ROOT_BOOTINFO_ADDR, ARCH_MAP_READ, &bootinfo_pa)) ||
+        (why = make_cspace(&cnode_pa)))
         return why;
     struct bst_bootinfo *bi = arch_phys_to_virt(bootinfo_pa);
     if ((why = map_modules(root, p, bi)))
         return why;
+    uint64_t tcb_pa;
+    struct tcb *tcb = make_tcb(root, exchange_pa, elf.entry, &tcb_pa);
+    if (!tcb)
+        return "out of memory for the root TCB";
+    make_boot_caps(tcb, tcb_pa, cnode_pa, root, exchange_pa, bootinfo_pa);
     fill_bootinfo(bi, bm, p);
-
-    tcb_init(tcb, "root", ROOT_TASK_PRIORITY);
-    tcb->vspace_root = root;
-    tcb->exchange_paddr = exchange_pa;
-    tcb->exchange_uaddr = BST_ROOT_EXCHANGE_ADDR;
-    arch_context_init_user(&tcb->context, elf.entry, BST_ROOT_STACK_TOP, BST_ROOT_BOOTINFO_ADDR,
-                           BST_ROOT_EXCHANGE_ADDR);
-    tcb->state = THREAD_RUNNING;
-    log_info("root task: '%s', %u segments, entry %#llx", image->name, elf.segment_count,
-             (unsigned long long)elf.entry);
+    hand_out_memory(bi, bm);
+    bi->empty_first_slot = BST_CAP_FIRST_UNTYPED + bi->untyped_count;
+    bi->empty_last_slot = 1ull << BST_ROOT_CNODE_RADIX;
+    log_info("root task: '%s', %u segments, entry %#llx; %llu untyped caps, %llu KiB",
+             image->name, elf.segment_count, (unsigned long long)elf.entry,
+             (unsigned long long)bi->untyped_count, (unsigned long long)(bi->free_ram_bytes >> 10));
+    *root_out = tcb;
     return 0;
 }

@@ -7,7 +7,11 @@
 
 #define ROOT_TASK_PRIORITY 128
 
-/* Returns NULL on success, or why the root task could not be built. */
-const char *roottask_create(struct tcb *tcb, struct bootmem *bm, const struct boot_params *p);
+/*
+ * Returns NULL on success, or why the root task could not be built. On
+ * success *root is its TCB. Every free page left afterwards is handed to the
+ * root task as Untyped memory: boot memory is used up and never touched again.
+ */
+const char *roottask_create(struct tcb **root, struct bootmem *bm, const struct boot_params *p);
 
 #endif

@@ -7,9 +7,13 @@
 #include <bastion/syscall.h>
 #include <bastion/error.h>
 #include "kernel/core/exchange.h"
+#include "kernel/core/invoke.h"
 #include "kernel/core/kernel.h"
 #include "kernel/core/sched.h"
 #include "kernel/lib/log.h"
+
+/* A handler that wrote the caller's result registers itself returns this. */
+#define SYSCALL_RESULT_SET UINT64_MAX
 
 struct syscall_result {
     uint64_t error;
@@ -74,6 +78,10 @@ static struct syscall_result dispatch(struct tcb *caller, const struct syscall_a
     if (a->number >= BST_SYS_DEBUG_FIRST && a->number < BST_SYS_DEBUG_LAST)
         return debug_call(caller, a);
 #endif
+    if (a->number == BST_SYS_CALL) {
+        invoke_syscall(caller, a->arg[0], a->arg[1], &a->arg[2]);
+        return (struct syscall_result){.error = SYSCALL_RESULT_SET};
+    }
     if (a->number == BST_SYS_YIELD) {
         sched_yield_current();
         return ok(0, 0);
@@ -89,6 +97,9 @@ void syscall_handle(void)
     struct syscall_args args;
     arch_syscall_args(&caller->context, &args);
     struct syscall_result r = dispatch(caller, &args);
+    if (r.error == SYSCALL_RESULT_SET) {
+        sched_run(); /* the handler wrote its own results */
+    }
     if (r.error != BST_OK) {
         r.detail.syscall = args.number;
         exchange_write_error(caller, &r.detail);

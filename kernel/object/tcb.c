@@ -12,3 +12,7 @@ void tcb_init(struct tcb *tcb, const char *name, uint8_t priority)
 }
 
 void tcb_set_name(struct tcb *tcb, const char *name) { strlcpy(tcb->name, name, sizeof(tcb->name)); }
+
+struct slot *tcb_cap_slots(struct tcb *tcb) { return &tcb->cspace_root; }
+
+void tcb_object_init(struct tcb *tcb) { tcb_init(tcb, "thread", 0); }

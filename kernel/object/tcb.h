@@ -1,12 +1,18 @@
 /*
- * Thread control block. Its user_context is where the entry code saves the
- * thread's registers, so a blocked thread's whole state lives here (the
- * kernel keeps no per-thread kernel stack).
+ * Thread control block (1 KiB, BST_TCB_SIZE_BITS). Its user_context is where
+ * the entry code saves the thread's registers, so a blocked thread's whole
+ * state lives here (the kernel keeps no per-thread kernel stack).
+ *
+ * A TCB holds its own copies of the capabilities it was configured with
+ * (CSpace root, address space root, exchange frame, fault endpoint), as
+ * children in the derivation tree: the objects stay alive while the thread
+ * uses them, whatever happens to the caps they were configured from.
  */
 #ifndef BASTION_OBJECT_TCB_H
 #define BASTION_OBJECT_TCB_H
 
 #include "kernel/arch/arch.h"
+#include "kernel/object/cap.h"
 
 enum thread_state {
     THREAD_INACTIVE = 0, /* never started, or suspended */
@@ -16,20 +22,38 @@ enum thread_state {
 };
 
 #define TCB_NAME_LEN 16
+#define TCB_CAP_SLOTS 4
+
+/* Bookkeeping of an object that holds capabilities while it is destroyed (core/delete.c). */
+struct container_state {
+    struct container_state *destroy_next; /* next container on the destruction stack */
+    struct slot *slots;                   /* the slots to empty */
+    uint32_t resume;                      /* next slot to empty */
+    uint32_t slot_count;                  /* 0 when not being destroyed */
+};
+_Static_assert(sizeof(struct container_state) <= 4 * sizeof(void *), "fits a slot's link words");
 
 struct tcb {
     struct user_context context;
-    uint64_t vspace_root;      /* physical address of the PML4 */
-    uint64_t exchange_paddr;   /* the thread's exchange frame, through the physical map */
+    struct slot cspace_root;       /* these four are the TCB's cap slots */
+    struct slot vspace_root;
+    struct slot exchange_frame;
+    struct slot fault_endpoint;
+    uint64_t vspace_paddr;         /* page-table root, cached from vspace_root */
+    uint64_t exchange_paddr;       /* exchange frame, through the physical map */
     uint64_t exchange_uaddr;
     enum thread_state state;
     uint8_t priority;
+    uint8_t max_controlled_priority;
     uint32_t timeslice_left;
     struct tcb *sched_next, *sched_prev;
+    struct container_state container;
     char name[TCB_NAME_LEN];
 };
+_Static_assert(sizeof(struct tcb) <= (1u << BST_TCB_SIZE_BITS), "TCB fits its object size");
 
 void tcb_init(struct tcb *tcb, const char *name, uint8_t priority);
 void tcb_set_name(struct tcb *tcb, const char *name);
+struct slot *tcb_cap_slots(struct tcb *tcb); /* the TCB_CAP_SLOTS slots, in order */
 
 #endif

@@ -39,6 +39,17 @@ void arch_syscall_set_result(struct user_context *ctx, uint64_t error, uint64_t 
     ctx->rsi = r1;
 }
 
+void arch_invocation_set_result(struct user_context *ctx, uint64_t error, uint64_t msginfo,
+                                const uint64_t words[4])
+{
+    ctx->rax = error;
+    ctx->rsi = msginfo;
+    ctx->rdx = words[0];
+    ctx->r10 = words[1];
+    ctx->r8 = words[2];
+    ctx->r9 = words[3];
+}
+
 void arch_set_current(struct tcb *tcb)
 {
     struct percpu *cpu = this_cpu();
@@ -50,7 +61,7 @@ void arch_set_current(struct tcb *tcb)
     cpu->context = &tcb->context;
     cpu->context_top = (uint64_t)(&tcb->context + 1);
     cpu_set_kernel_stack_for_user(cpu->context_top);
-    arch_vspace_activate(tcb->vspace_root);
+    arch_vspace_activate(tcb->vspace_paddr);
 }
 
 static bool user_canonical(uint64_t va) { return va < USER_TOP; }

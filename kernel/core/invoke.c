@@ -1,0 +1,160 @@
+#include "kernel/core/invoke.h"
+#include <bastion/syscall.h>
+#include "kernel/core/cspace.h"
+#include "kernel/core/exchange.h"
+#include "kernel/lib/log.h"
+#include "lib/string.h"
+
+enum bst_error inv_fail(struct invocation *inv, enum bst_error code, uint64_t argument,
+                        uint64_t min, uint64_t max, const char *why)
+{
+    inv->detail = (struct bst_error_detail){.code = code, .argument = argument, .min = min, .max = max};
+    log_debug("invoke: %s: cap %#llx label %llu: %s (argument %lld)", inv->caller->name,
+              (unsigned long long)inv->cptr, (unsigned long long)inv->label, why,
+              (long long)argument);
+    (void)why;
+    return code;
+}
+
+enum bst_error inv_fail_lookup(struct invocation *inv, uint64_t argument, unsigned bits_resolved,
+                               const char *why)
+{
+    enum bst_error e = inv_fail(inv, BST_E_LOOKUP_FAILED, argument, 0, 0, why);
+    inv->detail.bits_resolved = bits_resolved;
+    return e;
+}
+
+bool inv_has_args(struct invocation *inv, unsigned n, enum bst_error *error)
+{
+    if (inv->length >= n)
+        return true;
+    *error = inv_fail(inv, BST_E_TRUNCATED, BST_ARG_NONE, n, BST_MSG_MAX_WORDS,
+                      "too few message words for this invocation");
+    return false;
+}
+
+static const struct cap *cspace_root_of(const struct tcb *tcb) { return &tcb->cspace_root.cap; }
+
+struct slot *inv_lookup_cap(struct invocation *inv, uint64_t cptr, uint64_t argument, enum bst_error *error)
+{
+    struct lookup_result r = cspace_lookup(cspace_root_of(inv->caller), cptr, CSPACE_WORD_BITS, false);
+    if (!r.slot) {
+        *error = inv_fail_lookup(inv, argument, r.bits_resolved, "capability lookup failed");
+        return 0;
+    }
+    if (cap_is_null(&r.slot->cap)) {
+        *error = inv_fail(inv, BST_E_INVALID_CAP, argument, 0, 0, "empty slot");
+        return 0;
+    }
+    return r.slot;
+}
+
+struct slot *inv_lookup_typed(struct invocation *inv, uint64_t cptr, enum bst_object_type type,
+                              uint64_t argument, enum bst_error *error)
+{
+    struct slot *s = inv_lookup_cap(inv, cptr, argument, error);
+    if (s && cap_type(&s->cap) != type) {
+        *error = inv_fail(inv, BST_E_WRONG_TYPE, argument, type, type, "capability of the wrong type");
+        return 0;
+    }
+    return s;
+}
+
+struct slot *inv_lookup_slot_in(struct invocation *inv, const struct cap *root, uint64_t index,
+                                uint64_t depth, uint64_t argument, enum bst_error *error)
+{
+    if (depth == 0 || depth > CSPACE_WORD_BITS) {
+        *error = inv_fail(inv, BST_E_RANGE, argument + 1, 1, CSPACE_WORD_BITS, "depth out of range");
+        return 0;
+    }
+    struct lookup_result r = cspace_lookup(root, index, (unsigned)depth, true);
+    if (!r.slot) {
+        *error = inv_fail_lookup(inv, argument, r.bits_resolved, "slot lookup failed");
+        return 0;
+    }
+    if (r.index == CNODE_RESERVED_INDEX) {
+        *error = inv_fail(inv, BST_E_RANGE, argument, 1, BST_ARG_NONE, "slot 0 of a CNode is reserved");
+        return 0;
+    }
+    return r.slot;
+}
+
+struct slot *inv_lookup_slot(struct invocation *inv, uint64_t root_cptr, uint64_t index,
+                             uint64_t depth, uint64_t argument, enum bst_error *error)
+{
+    struct slot *root = inv_lookup_typed(inv, root_cptr, BST_OBJ_CNODE, argument, error);
+    return root ? inv_lookup_slot_in(inv, &root->cap, index, depth, argument + 1, error) : 0;
+}
+
+static enum bst_error dispatch(struct invocation *inv)
+{
+    switch (cap_type(&inv->slot->cap)) {
+    case BST_OBJ_UNTYPED: return untyped_invoke(inv);
+    case BST_OBJ_CNODE: return cnode_invoke(inv);
+    case BST_OBJ_TCB: return tcb_invoke(inv);
+    case BST_OBJ_FRAME_4K:
+    case BST_OBJ_FRAME_2M: return frame_invoke(inv);
+    case BST_OBJ_PAGE_TABLE:
+    case BST_OBJ_PAGE_DIRECTORY:
+    case BST_OBJ_PDPT:
+    case BST_OBJ_PML4: return page_table_invoke(inv);
+    case BST_OBJ_IRQ_CONTROL: return irq_control_invoke(inv);
+    case BST_OBJ_IRQ_HANDLER: return irq_handler_invoke(inv);
+    case BST_OBJ_IOPORT_CONTROL: return ioport_control_invoke(inv);
+    case BST_OBJ_IOPORT: return ioport_invoke(inv);
+    default:
+        return inv_fail(inv, BST_E_NOT_SUPPORTED, BST_ARG_NONE, 0, 0,
+                        "this object type has no invocations");
+    }
+}
+
+/* Copies the message in once: register words, then the rest from the exchange frame. */
+static bool copy_message_in(struct invocation *inv, const uint64_t reg_words[4])
+{
+    unsigned n = inv->length;
+    unsigned in_regs = n < BST_MSG_REGISTER_WORDS ? n : BST_MSG_REGISTER_WORDS;
+    memcpy(inv->mr, reg_words, in_regs * sizeof(uint64_t));
+    if (n > BST_MSG_REGISTER_WORDS)
+        return exchange_copy_in(inv->caller, BST_MSG_REGISTER_WORDS * sizeof(uint64_t),
+                                inv->mr + BST_MSG_REGISTER_WORDS,
+                                (n - BST_MSG_REGISTER_WORDS) * sizeof(uint64_t));
+    return true;
+}
+
+static void copy_results_out(struct invocation *inv, uint64_t reg_out[4])
+{
+    unsigned n = inv->out_length;
+    for (unsigned i = 0; i < BST_MSG_REGISTER_WORDS; i++)
+        reg_out[i] = i < n ? inv->out[i] : 0;
+    if (n > BST_MSG_REGISTER_WORDS)
+        exchange_copy_out(inv->caller, BST_MSG_REGISTER_WORDS * sizeof(uint64_t),
+                          inv->out + BST_MSG_REGISTER_WORDS,
+                          (n - BST_MSG_REGISTER_WORDS) * sizeof(uint64_t));
+}
+
+static struct invocation current_invocation; /* one CPU, kernel not reentrant */
+
+void invoke_syscall(struct tcb *caller, uint64_t cptr, uint64_t msginfo, const uint64_t reg_words[4])
+{
+    struct invocation *inv = &current_invocation;
+    memset(inv, 0, sizeof(*inv));
+    inv->caller = caller;
+    inv->cptr = cptr;
+    inv->label = bst_msginfo_label(msginfo);
+    inv->length = bst_msginfo_length(msginfo);
+    enum bst_error e = BST_OK;
+    if (inv->length > BST_MSG_MAX_WORDS)
+        e = inv_fail(inv, BST_E_RANGE, BST_ARG_NONE, 0, BST_MSG_MAX_WORDS, "message too long");
+    else if (!copy_message_in(inv, reg_words))
+        e = inv_fail(inv, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0, "no exchange frame");
+    else if ((inv->slot = inv_lookup_cap(inv, cptr, BST_ARG_NONE, &e)))
+        e = dispatch(inv);
+    uint64_t out[4] = {0, 0, 0, 0};
+    if (e == BST_OK)
+        copy_results_out(inv, out);
+    else
+        inv->detail.syscall = BST_SYS_CALL;
+    arch_invocation_set_result(&caller->context, e, bst_msginfo(0, 0, e == BST_OK ? inv->out_length : 0), out);
+    if (e != BST_OK)
+        exchange_write_error(caller, &inv->detail);
+}
