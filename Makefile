@@ -67,7 +67,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel/arch/x86_64/linker.ld tools/gen-ksyms
 	$(Q)tools/check-kernel-layout $@ $(BUILD)/ksyms/pass1.elf
 
 # ---------------------------------------------------------------- user
-USER_LIB_SRCS := user/lib/crt0.S user/lib/runtime.c lib/string.c lib/fmt.c
+USER_LIB_SRCS := user/lib/crt0.S $(filter-out user/lib/crt0.S,$(wildcard user/lib/*.c)) lib/string.c lib/fmt.c
 USER_LIB_OBJS := $(patsubst %,$(BUILD)/uobj/%.o,$(USER_LIB_SRCS))
 
 $(BUILD)/uobj/%.c.o: %.c

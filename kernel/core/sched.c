@@ -86,3 +86,28 @@ void sched_run(void)
     arch_set_current(next);
     arch_return_to_user();
 }
+
+unsigned invariants_check_ready_queues(void)
+{
+    unsigned bad = 0;
+    for (unsigned p = 0; p < SCHED_PRIORITIES; p++) {
+        bool bit = (nonempty[p / 64] >> (p % 64)) & 1;
+        if (bit != (queue_head[p] != 0)) {
+            log_error("invariant: ready bitmap disagrees with queue %u", p);
+            bad++;
+        }
+        struct tcb *prev = 0;
+        for (struct tcb *t = queue_head[p]; t; prev = t, t = t->sched_next) {
+            if (t->sched_prev != prev || t->priority != p || t->state != THREAD_RUNNING) {
+                log_error("invariant: ready queue %u inconsistent at thread '%s'", p, t->name);
+                bad++;
+                break;
+            }
+        }
+        if (queue_tail[p] != prev) {
+            log_error("invariant: ready queue %u tail is wrong", p);
+            bad++;
+        }
+    }
+    return bad;
+}

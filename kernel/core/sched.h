@@ -14,6 +14,7 @@
 void sched_enqueue(struct tcb *tcb);   /* at the tail of its priority */
 void sched_dequeue(struct tcb *tcb);
 struct tcb *sched_pick(void);          /* highest-priority runnable thread, or NULL */
+unsigned invariants_check_ready_queues(void); /* debug: queue consistency (core/invariant.c) */
 struct tcb *sched_current(void);
 void sched_tick(void);                 /* timer: charge the current thread's timeslice */
 void sched_yield_current(void);

@@ -8,6 +8,7 @@
 #include <bastion/error.h>
 #include "kernel/core/exchange.h"
 #include "kernel/core/invoke.h"
+#include "kernel/core/invariant.h"
 #include "kernel/core/kernel.h"
 #include "kernel/core/sched.h"
 #include "kernel/lib/log.h"
@@ -62,6 +63,7 @@ static struct syscall_result debug_call(struct tcb *caller, const struct syscall
     case BST_SYS_DEBUG_PUTS: return debug_puts(caller, a);
     case BST_SYS_DEBUG_TICKS: return ok(kernel_ticks(), 0);
     case BST_SYS_DEBUG_CPUINFO: return ok(arch_cpu_features(), arch_tsc_hz());
+    case BST_SYS_DEBUG_CHECK_INVARIANTS: return ok(invariants_check(), 0);
     case BST_SYS_DEBUG_SHUTDOWN:
         log_info("shutdown requested by %s, status %llu", caller->name,
                  (unsigned long long)a->arg[0]);

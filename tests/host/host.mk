@@ -41,7 +41,7 @@ $(eval $(call host_test,fmt,lib/fmt.c))
 $(eval $(call host_test,bootmem,kernel/core/bootmem.c))
 $(eval $(call host_test,elf,kernel/core/elf.c))
 $(eval $(call host_test,ksyms,kernel/lib/ksyms.c))
-$(eval $(call host_test,sched,kernel/core/sched.c))
+$(eval $(call host_test,sched,kernel/core/sched.c kernel/lib/log.c lib/fmt.c tests/host/stub_serial.c))
 
 $(HOST_BUILD)/obj/lib/string.c.o $(HOST_BUILD)/obj/tests/host/test_string.c.o: \
     HOST_EXTRA_CFLAGS := $(HOST_STRING_RENAMES)

@@ -3,7 +3,20 @@
 
 #include "tests/target/harness.h"
 
-extern const struct test_case boot_cases[];
-extern const unsigned boot_case_count;
+/* One suite per area, each in its own file; main.c runs them in this order. */
+struct test_suite {
+    const struct test_case *cases;
+    const unsigned *count;
+};
+
+#define DECLARE_SUITE(name)                       \
+    extern const struct test_case name##_cases[]; \
+    extern const unsigned name##_case_count
+
+DECLARE_SUITE(boot);    /* boot_cases.c: bootinfo, timer, syscalls, exchange */
+DECLARE_SUITE(cap);     /* cap_cases.c: untyped, retype, CNode ops, CSpace lookup */
+DECLARE_SUITE(vspace);  /* vspace_cases.c: paging structures, frame map/unmap */
+DECLARE_SUITE(tcb);     /* tcb_cases.c: TCB invocations */
+DECLARE_SUITE(device);  /* device_cases.c: IRQControl/IRQHandler, IOPortControl/IOPort */
 
 #endif

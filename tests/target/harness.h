@@ -22,6 +22,8 @@ struct test_case {
             return "check failed: " #cond " (" __FILE__ ":" TEST_STR(__LINE__) ")"; \
     } while (0)
 
-int test_run_all(const struct test_case *cases, unsigned count);
+struct test_suite;
+/* Runs every case of every suite, checking the kernel's invariants after each. */
+int test_run_suites(const struct test_suite *suites, unsigned count);
 
 #endif

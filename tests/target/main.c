@@ -3,10 +3,15 @@
 #include "tests/target/faults.h"
 #include "tests/target/cases.h"
 
+static const struct test_suite suites[] = {
+    {boot_cases, &boot_case_count},     {cap_cases, &cap_case_count},
+    {vspace_cases, &vspace_case_count}, {tcb_cases, &tcb_case_count},
+    {device_cases, &device_case_count},
+};
+
 int main(void)
 {
     if (fault_run_requested(bst_bootinfo->cmdline))
         return 1; /* reaching here means the fault did not happen */
-    bst_printf("Bastion test suite: %u cases\n", boot_case_count);
-    return test_run_all(boot_cases, boot_case_count);
+    return test_run_suites(suites, sizeof(suites) / sizeof(suites[0]));
 }
