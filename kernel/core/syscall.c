@@ -9,6 +9,7 @@
 #include "kernel/core/exchange.h"
 #include "kernel/core/invoke.h"
 #include "kernel/core/invariant.h"
+#include "kernel/core/cspace.h"
 #include "kernel/core/kernel.h"
 #include "kernel/core/sched.h"
 #include "kernel/lib/log.h"
@@ -56,6 +57,19 @@ static struct syscall_result debug_puts(struct tcb *caller, const struct syscall
     return ok(count, 0);
 }
 
+/* Tests use this to see what a slot holds; there is no such call in release builds. */
+static struct syscall_result debug_cap_info(struct tcb *caller, uint64_t cptr)
+{
+    struct lookup_result r = cspace_lookup(&caller->cspace_root.cap, cptr, CSPACE_WORD_BITS, false);
+    if (!r.slot) {
+        struct syscall_result f = fail(BST_E_LOOKUP_FAILED, 0, 0, 0);
+        f.detail.bits_resolved = r.bits_resolved;
+        return f;
+    }
+    const struct cap *c = &r.slot->cap;
+    return ok(cap_type(c) | (uint64_t)cap_rights(c) << 8 | (uint64_t)cap_flags(c) << 16, c->w2);
+}
+
 static struct syscall_result debug_call(struct tcb *caller, const struct syscall_args *a)
 {
     switch (a->number) {
@@ -64,6 +78,7 @@ static struct syscall_result debug_call(struct tcb *caller, const struct syscall
     case BST_SYS_DEBUG_TICKS: return ok(kernel_ticks(), 0);
     case BST_SYS_DEBUG_CPUINFO: return ok(arch_cpu_features(), arch_tsc_hz());
     case BST_SYS_DEBUG_CHECK_INVARIANTS: return ok(invariants_check(), 0);
+    case BST_SYS_DEBUG_CAP_INFO: return debug_cap_info(caller, a->arg[0]);
     case BST_SYS_DEBUG_SHUTDOWN:
         log_info("shutdown requested by %s, status %llu", caller->name,
                  (unsigned long long)a->arg[0]);

@@ -1,0 +1,67 @@
+#include "tests/target/captest.h"
+
+#define SCRATCH_SLOTS 64
+#define CARVE_BITS 24 /* 16 MiB of scratch memory for all cases */
+
+static bst_cptr_t carve; /* a 16 MiB untyped split from the largest boot untyped */
+
+bst_cptr_t scratch_slot(unsigned n)
+{
+    /* Leave room for the carving untyped just above the boot caps. */
+    return bst_bootinfo->empty_first_slot + 1 + n;
+}
+
+static bst_cptr_t largest_boot_untyped(void)
+{
+    const struct bst_bootinfo *bi = bst_bootinfo;
+    unsigned best = 0;
+    for (unsigned i = 1; i < bi->untyped_count; i++) {
+        if (!bi->untyped[i].is_device && bi->untyped[i].size_bits > bi->untyped[best].size_bits)
+            best = i;
+    }
+    return bi->untyped[best].slot;
+}
+
+static bool ensure_carve(void)
+{
+    if (carve)
+        return true;
+    bst_cptr_t slot = bst_bootinfo->empty_first_slot;
+    if (bst_untyped_retype(largest_boot_untyped(), BST_OBJ_UNTYPED, CARVE_BITS, ROOT, 0, 0, slot, 1) != BST_OK)
+        return false;
+    carve = slot;
+    return true;
+}
+
+bst_cptr_t scratch_untyped(unsigned bits)
+{
+    if (!ensure_carve())
+        return 0;
+    scratch_reset();
+    bst_cptr_t slot = scratch_slot(0);
+    return bst_untyped_retype(carve, BST_OBJ_UNTYPED, bits, ROOT, 0, 0, slot, 1) == BST_OK ? slot : 0;
+}
+
+void scratch_reset(void)
+{
+    if (carve)
+        bst_cnode_revoke(ROOT, carve, ROOT_DEPTH);
+    for (unsigned n = 0; n < SCRATCH_SLOTS; n++)
+        bst_cnode_delete(ROOT, scratch_slot(n), ROOT_DEPTH); /* copies of boot caps, if any */
+}
+
+bst_cptr_t device_untyped(void)
+{
+    for (unsigned i = 0; i < bst_bootinfo->untyped_count; i++) {
+        if (bst_bootinfo->untyped[i].is_device)
+            return bst_bootinfo->untyped[i].slot;
+    }
+    return 0;
+}
+
+struct cap_info cap_info(bst_cptr_t cptr)
+{
+    struct bst_result r = bst_syscall3(BST_SYS_DEBUG_CAP_INFO, cptr, 0, 0);
+    return (struct cap_info){r.error, r.value0 & 0xff, (r.value0 >> 8) & 0xff, (r.value0 >> 16) & 0xff,
+                             r.value1};
+}
