@@ -77,6 +77,42 @@ int arch_vspace_map_page(uint64_t root, uint64_t vaddr, uint64_t paddr, unsigned
 #define ARCH_MAP_E_NOMEM -4
 void arch_vspace_activate(uint64_t root);
 
+/*
+ * Address spaces built from capabilities (object/frame.c, object/pagetable.c).
+ * Levels count up from the leaf: a level-0 table holds 4 KiB pages, a level-1
+ * table holds level-0 tables or 2 MiB pages, and so on up to the root at
+ * ARCH_VSPACE_LEVELS - 1. "The entry at level L for vaddr" is the slot of
+ * the level-L table that vaddr selects. Every paging structure is one zeroed
+ * page, named by its physical address; a zero entry is an empty one. Only
+ * user addresses (below arch_vspace_user_end()) are ever walked or changed:
+ * the kernel's half is shared by every root.
+ */
+#define ARCH_VSPACE_LEVELS 4
+#define ARCH_VSPACE_INDEX_BITS 9     /* address bits one level translates */
+#define ARCH_MAP_UNCACHED (1u << 4)  /* leaf attributes, on top of ARCH_MAP_READ.. */
+#define ARCH_MAP_WRITE_THROUGH (1u << 5)
+
+enum arch_entry_kind { ARCH_ENTRY_EMPTY, ARCH_ENTRY_TABLE, ARCH_ENTRY_LEAF };
+struct arch_entry {
+    unsigned level;            /* where the walk stopped */
+    enum arch_entry_kind kind;
+    uint64_t paddr;            /* the table or frame the entry points to */
+};
+
+/* First user address that is never mapped: [page 1, end) is the user range. */
+uint64_t arch_vspace_user_end(void);
+/* Makes a zeroed page an address-space root that shares the kernel's half. */
+void arch_vspace_init_root(uint64_t root);
+/* Walks from root toward vaddr down to the entry at level; stops early at an empty entry or a leaf. */
+struct arch_entry arch_vspace_lookup(uint64_t root, uint64_t vaddr, unsigned level);
+/* Fill an empty entry whose path exists (checked with lookup); false, changing nothing, otherwise. */
+bool arch_vspace_set_table(uint64_t root, uint64_t vaddr, unsigned level, uint64_t table);
+bool arch_vspace_set_leaf(uint64_t root, uint64_t vaddr, unsigned level, uint64_t frame, unsigned attrs);
+/* Empties the entry at level if it still points to paddr and invalidates the TLB; true if it did. */
+bool arch_vspace_clear(uint64_t root, uint64_t vaddr, unsigned level, uint64_t paddr);
+/* Empties the whole user half of a root that is being destroyed and stops using it. */
+void arch_vspace_clear_user(uint64_t root);
+
 /* Time and interrupts. */
 void arch_timer_init(void);
 uint64_t arch_tsc_hz(void);
@@ -85,6 +121,24 @@ uint64_t arch_timer_hz(void);
 /* Threads: user register contexts and the switch to user mode. */
 void arch_context_init_user(struct user_context *ctx, uint64_t entry, uint64_t stack,
                             uint64_t arg0, uint64_t arg1);
+/*
+ * The first count registers, in the order of abi/bastion/tcb.h (count is at
+ * most BST_TCB_REGISTER_COUNT). A write sanitises the flags register (only
+ * user-settable flags; interrupts always on) and makes the thread's next exit
+ * restore every register; the caller has checked the instruction and stack
+ * pointers with arch_user_address_ok.
+ */
+void arch_context_read(const struct user_context *ctx, uint64_t *words, unsigned count);
+void arch_context_write(struct user_context *ctx, const uint64_t *words, unsigned count);
+/* True for an address in the user half (below BST_USER_ADDR_TOP). */
+bool arch_user_address_ok(uint64_t vaddr);
+
+/* Device interrupt lines (IOAPIC inputs); each is masked until its driver acks it. */
+#define ARCH_IRQ_LINES 24u
+void arch_irq_mask(unsigned irq);
+void arch_irq_unmask(unsigned irq);
+/* Lines the kernel keeps for itself: never handed to user level. */
+bool arch_irq_reserved(unsigned irq);
 
 /* System call arguments and results, in the register convention of abi/bastion/syscall.h. */
 struct syscall_args {

@@ -8,6 +8,7 @@
 #include "kernel/core/roottask.h"
 #include "kernel/core/sched.h"
 #include "kernel/lib/log.h"
+#include "kernel/object/irq.h"
 #include "lib/string.h"
 
 static struct boot_params params;
@@ -28,7 +29,14 @@ void kernel_timer_tick(void)
     sched_tick();
 }
 
-void kernel_device_irq(unsigned irq) { log_debug("irq %u: no handler yet", irq); }
+void kernel_device_irq(unsigned irq)
+{
+    /* Masked until the driver acks (IRQHandler_Ack): a level-triggered line would fire again at once. */
+    arch_irq_mask(irq);
+    /* Only the bits for now: waking a thread waiting on the notification is the IPC issue's Signal. */
+    if (!irq_signal(irq))
+        log_debug("irq %u: no notification bound; the line stays masked", irq);
+}
 
 static void print_banner(void)
 {

@@ -1,5 +1,6 @@
 #include <bastion/bootinfo.h>
 #include "kernel/core/roottask.h"
+#include "kernel/core/asid.h"
 #include "kernel/core/cdt.h"
 #include "kernel/core/delete.h"
 #include "kernel/core/elf.h"
@@ -67,6 +68,8 @@ static void tcb_copy(struct slot *dst, unsigned from)
 {
     dst->cap = root_slots[from].cap;
     cap_set_flags(&dst->cap, cap_flags(&dst->cap) & ~CAP_FLAG_ORIGINAL);
+    if (cap_type(&dst->cap) == BST_OBJ_FRAME_4K)
+        dst->cap.w2 = dst->cap.w3 = 0; /* a copy is not the mapping: deleting it must not unmap */
     cdt_insert_child(&root_slots[from], dst);
 }
 
@@ -201,16 +204,20 @@ static void make_boot_caps(struct tcb *tcb, uint64_t tcb_pa, uint64_t cnode_pa, 
     cap_set_guard_bits(&cnode, 64 - BST_ROOT_CNODE_RADIX); /* guard 0: slot numbers are cptrs */
     boot_cap(BST_CAP_ROOT_CNODE, cnode);
     boot_cap(BST_CAP_ROOT_TCB, cap_make(BST_OBJ_TCB, BST_RIGHTS_ALL, 0, tcb_pa));
-    boot_cap(BST_CAP_ROOT_VSPACE, cap_make(BST_OBJ_PML4, BST_RIGHTS_ALL, 0, vspace));
+    /* Mapped caps name the address space by identity, never by the root's address. */
+    uint64_t identity = asid_assign(vspace); /* the first identity: the table is empty */
+    struct cap root_vspace = cap_make(BST_OBJ_PML4, BST_RIGHTS_ALL, 0, vspace);
+    root_vspace.w3 = identity;
+    boot_cap(BST_CAP_ROOT_VSPACE, root_vspace);
     boot_cap(BST_CAP_IRQ_CONTROL, cap_make(BST_OBJ_IRQ_CONTROL, BST_RIGHTS_ALL, 0, 0));
     boot_cap(BST_CAP_IOPORT_CONTROL, cap_make(BST_OBJ_IOPORT_CONTROL, BST_RIGHTS_ALL, 0, 0));
     struct cap exchange = cap_make(BST_OBJ_FRAME_4K, BST_RIGHT_READ | BST_RIGHT_WRITE, 0, exchange_pa);
     exchange.w2 = BST_ROOT_EXCHANGE_ADDR;
-    exchange.w3 = vspace;
+    exchange.w3 = identity;
     boot_cap(BST_CAP_ROOT_EXCHANGE, exchange);
     struct cap bootinfo = cap_make(BST_OBJ_FRAME_4K, BST_RIGHT_READ, 0, bootinfo_pa);
     bootinfo.w2 = BST_ROOT_BOOTINFO_ADDR;
-    bootinfo.w3 = vspace;
+    bootinfo.w3 = identity;
     boot_cap(BST_CAP_ROOT_BOOTINFO, bootinfo);
     tcb_copy(&tcb->cspace_root, BST_CAP_ROOT_CNODE);
     tcb_copy(&tcb->vspace_root, BST_CAP_ROOT_VSPACE);

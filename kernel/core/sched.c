@@ -83,6 +83,7 @@ void sched_run(void)
         arch_set_current(0);
         arch_idle();
     }
+    tcb_refresh_cached(next); /* its spaces may have been revoked while it waited */
     arch_set_current(next);
     arch_return_to_user();
 }

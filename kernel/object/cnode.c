@@ -17,9 +17,10 @@ struct transfer {
     struct slot *dest, *src;
 };
 
+/* Frames and paging structures below the root record where they are mapped; a PML4 cap's word 3 is its address-space identity instead, which every copy keeps. */
 static bool is_mapping_cap(enum bst_object_type t)
 {
-    return t >= BST_OBJ_FRAME_4K && t <= BST_OBJ_PML4;
+    return t >= BST_OBJ_FRAME_4K && t <= BST_OBJ_PDPT;
 }
 
 /* Looks up and checks an empty destination and a full source slot. */

@@ -1,13 +1,40 @@
+/*
+ * Thread control blocks and their invocations: Configure, SetPriority,
+ * SetMCP, ReadRegisters, WriteRegisters, Resume, Suspend (reference:
+ * docs/threads-and-devices.md). Every handler checks everything before it
+ * changes anything, so a failed invocation has no effect.
+ */
 #include "kernel/object/tcb.h"
+#include <bastion/tcb.h>
+#include "kernel/core/cdt.h"
+#include "kernel/core/delete.h"
+#include "kernel/core/invoke.h"
+#include "kernel/core/sched.h"
+#include "kernel/object/objects.h"
 #include "lib/string.h"
 
 #define TCB_DEFAULT_TIMESLICE 5 /* timer ticks */
+
+/* The TCB's cap slots, in the order of struct tcb; Configure's first three arguments too. */
+#define SLOT_CSPACE BST_TCB_CONFIGURE_CSPACE
+#define SLOT_VSPACE BST_TCB_CONFIGURE_VSPACE
+#define SLOT_EXCHANGE BST_TCB_CONFIGURE_EXCHANGE
+#define SLOT_FAULT_EP (SLOT_EXCHANGE + 1)
+#define SLOT_OFFSET(n) (offsetof(struct tcb, cspace_root) + (n) * sizeof(struct slot))
+_Static_assert(offsetof(struct tcb, vspace_root) == SLOT_OFFSET(SLOT_VSPACE) &&
+                   offsetof(struct tcb, exchange_frame) == SLOT_OFFSET(SLOT_EXCHANGE) &&
+                   offsetof(struct tcb, fault_endpoint) == SLOT_OFFSET(SLOT_FAULT_EP) &&
+                   SLOT_FAULT_EP + 1 == TCB_CAP_SLOTS,
+               "configure arguments and TCB slots in one order");
 
 void tcb_init(struct tcb *tcb, const char *name, uint8_t priority)
 {
     memset(tcb, 0, sizeof(*tcb));
     tcb->priority = priority;
     tcb->timeslice_left = TCB_DEFAULT_TIMESLICE;
+    tcb->state = THREAD_INACTIVE;
+    /* Ring 3 selectors and interrupts on from the start; rip 0 faults until registers are written. */
+    arch_context_init_user(&tcb->context, 0, 0, 0, 0);
     tcb_set_name(tcb, name);
 }
 
@@ -15,4 +42,307 @@ void tcb_set_name(struct tcb *tcb, const char *name) { strlcpy(tcb->name, name, 
 
 struct slot *tcb_cap_slots(struct tcb *tcb) { return &tcb->cspace_root; }
 
+struct tcb *tcb_of(const struct cap *cap) { return arch_phys_to_virt(cap->paddr); }
+
+/* A new thread: lowest priority, controls no priority, inactive until configured and resumed. */
 void tcb_object_init(struct tcb *tcb) { tcb_init(tcb, "thread", 0); }
+
+/* ---- wait queues */
+
+void thread_queue_append(struct thread_queue *q, struct tcb *t)
+{
+    t->queue_next = 0;
+    t->queue_prev = q->tail;
+    if (q->tail)
+        q->tail->queue_next = t;
+    else
+        q->head = t;
+    q->tail = t;
+    t->blocked_on = q;
+    t->state = THREAD_BLOCKED;
+}
+
+void thread_queue_remove(struct tcb *t)
+{
+    struct thread_queue *q = t->blocked_on;
+    if (!q)
+        return;
+    if (t->queue_prev)
+        t->queue_prev->queue_next = t->queue_next;
+    else
+        q->head = t->queue_next;
+    if (t->queue_next)
+        t->queue_next->queue_prev = t->queue_prev;
+    else
+        q->tail = t->queue_prev;
+    t->queue_next = t->queue_prev = 0;
+    t->blocked_on = 0;
+}
+
+void thread_queue_cancel_all(struct thread_queue *q, uint64_t error)
+{
+    while (q->head) {
+        struct tcb *t = q->head;
+        thread_queue_remove(t);
+        arch_syscall_set_result(&t->context, error, 0, 0);
+        t->state = THREAD_RUNNING;
+        sched_enqueue(t);
+    }
+}
+
+/* ---- thread state */
+
+void tcb_stop(struct tcb *t)
+{
+    thread_queue_remove(t);
+    sched_dequeue(t);
+    t->state = THREAD_INACTIVE;
+}
+
+/*
+ * The last TCB cap is gone. If the thread is the current one, sched_run
+ * (which every kernel exit goes through) no longer finds it on the ready
+ * queue, so it never runs again; results written into its context before
+ * then land in memory that stays unused until its untyped is revoked.
+ */
+void tcb_finalise(struct tcb *tcb) { tcb_stop(tcb); }
+
+static bool tcb_configured(const struct tcb *t)
+{
+    return !cap_is_null(&t->cspace_root.cap) && !cap_is_null(&t->vspace_root.cap) &&
+           !cap_is_null(&t->exchange_frame.cap);
+}
+
+static void tcb_resume(struct tcb *t)
+{
+    /* A running thread stays as it is; a blocked one waits for its IPC partner. */
+    if (t->state == THREAD_INACTIVE || t->state == THREAD_FAULTED) {
+        t->state = THREAD_RUNNING;
+        sched_enqueue(t);
+    }
+}
+
+static void tcb_set_priority(struct tcb *t, uint8_t priority)
+{
+    /* The ready queue is per priority: a runnable thread moves to its new queue's tail. */
+    bool runnable = t->state == THREAD_RUNNING;
+    if (runnable)
+        sched_dequeue(t);
+    t->priority = priority;
+    if (runnable)
+        sched_enqueue(t);
+}
+
+/* ---- Configure */
+
+/* A TCB's own copy of a cap, as CNode_Copy would make it (a frame copy starts unmapped). */
+static struct cap derived_copy(const struct cap *src)
+{
+    struct cap c = *src;
+    cap_set_flags(&c, cap_flags(&c) & ~CAP_FLAG_ORIGINAL);
+    if (cap_type(&c) == BST_OBJ_FRAME_4K)
+        c.w2 = c.w3 = 0;
+    return c;
+}
+
+static enum bst_error check_exchange(struct invocation *inv, const struct slot *frame)
+{
+    const unsigned need = BST_RIGHT_READ | BST_RIGHT_WRITE;
+    if ((cap_rights(&frame->cap) & need) != need)
+        return inv_fail(inv, BST_E_RIGHTS, BST_TCB_CONFIGURE_EXCHANGE, need, need,
+                        "the exchange frame needs read and write rights");
+    if (cap_flags(&frame->cap) & CAP_FLAG_DEVICE)
+        return inv_fail(inv, BST_E_INVALID_ARG, BST_TCB_CONFIGURE_EXCHANGE, 0, 0,
+                        "device memory cannot be an exchange frame");
+    uint64_t va = inv->mr[BST_TCB_CONFIGURE_EXCHANGE_ADDR];
+    if (va % BST_PAGE_SIZE)
+        return inv_fail(inv, BST_E_INVALID_ARG, BST_TCB_CONFIGURE_EXCHANGE_ADDR, 0, 0,
+                        "exchange address not page aligned");
+    if (va == 0 || !arch_user_address_ok(va))
+        return inv_fail(inv, BST_E_RANGE, BST_TCB_CONFIGURE_EXCHANGE_ADDR, BST_PAGE_SIZE,
+                        BST_USER_ADDR_TOP - BST_PAGE_SIZE, "exchange address outside the user range");
+    return BST_OK;
+}
+
+static struct slot *lookup_fault_endpoint(struct invocation *inv, enum bst_error *e)
+{
+    uint64_t cptr = inv->mr[BST_TCB_CONFIGURE_FAULT_EP];
+    struct slot *s = inv_lookup_typed(inv, cptr, BST_OBJ_ENDPOINT, BST_TCB_CONFIGURE_FAULT_EP, e);
+    if (s && !(cap_rights(&s->cap) & BST_RIGHT_WRITE)) {
+        *e = inv_fail(inv, BST_E_RIGHTS, BST_TCB_CONFIGURE_FAULT_EP, BST_RIGHT_WRITE, BST_RIGHT_WRITE,
+                      "the kernel sends faults: the fault endpoint needs the write right");
+        return 0;
+    }
+    return s;
+}
+
+/* Looks up and checks every source cap; src[i] is NULL only for "no fault endpoint". */
+static enum bst_error configure_sources(struct invocation *inv, struct slot *src[TCB_CAP_SLOTS])
+{
+    static const enum bst_object_type types[] = {BST_OBJ_CNODE, BST_OBJ_PML4, BST_OBJ_FRAME_4K};
+    enum bst_error e = BST_OK;
+    for (unsigned i = SLOT_CSPACE; i <= SLOT_EXCHANGE; i++) {
+        /* The argument order matches the slot order: cspace, vspace, exchange frame. */
+        src[i] = inv_lookup_typed(inv, inv->mr[i], types[i], i, &e);
+        if (!src[i])
+            return e;
+    }
+    if ((e = check_exchange(inv, src[SLOT_EXCHANGE])) != BST_OK)
+        return e;
+    src[SLOT_FAULT_EP] = 0;
+    if (inv->mr[BST_TCB_CONFIGURE_FAULT_EP] != 0 && !(src[SLOT_FAULT_EP] = lookup_fault_endpoint(inv, &e)))
+        return e;
+    return BST_OK;
+}
+
+/* The caps a configure replaces wait here while they are deleted (the kernel is not reentrant). */
+static struct slot replaced[TCB_CAP_SLOTS];
+
+static void install(struct tcb *t, struct slot *const src[TCB_CAP_SLOTS], uint64_t exchange_uaddr)
+{
+    struct slot *slots = tcb_cap_slots(t);
+    for (unsigned i = 0; i < TCB_CAP_SLOTS; i++) {
+        if (!cap_is_null(&slots[i].cap))
+            cdt_move(&replaced[i], &slots[i]);
+        if (src[i]) {
+            slots[i].cap = derived_copy(&src[i]->cap);
+            cdt_insert_child(src[i], &slots[i]);
+        }
+    }
+    t->exchange_uaddr = exchange_uaddr;
+    tcb_refresh_cached(t);
+    /*
+     * Only now, with the thread consistent, delete the old caps: one may be
+     * the last cap to a CNode holding the last cap to this very TCB, and
+     * then the whole thread goes, new caps included.
+     */
+    for (unsigned i = 0; i < TCB_CAP_SLOTS; i++)
+        slot_delete(&replaced[i]);
+}
+
+static enum bst_error tcb_configure(struct invocation *inv, struct tcb *t)
+{
+    enum bst_error e;
+    struct slot *src[TCB_CAP_SLOTS];
+    if (!inv_has_args(inv, BST_TCB_CONFIGURE_ARGS, &e) || (e = configure_sources(inv, src)) != BST_OK)
+        return e;
+    install(t, src, inv->mr[BST_TCB_CONFIGURE_EXCHANGE_ADDR]);
+    return BST_OK;
+}
+
+/* ---- priorities */
+
+static enum bst_error tcb_priority(struct invocation *inv, struct tcb *t, bool mcp)
+{
+    enum bst_error e;
+    if (!inv_has_args(inv, BST_TCB_PRIORITY_ARGS, &e))
+        return e;
+    struct slot *auth = inv_lookup_typed(inv, inv->mr[BST_TCB_PRIORITY_AUTHORITY], BST_OBJ_TCB,
+                                         BST_TCB_PRIORITY_AUTHORITY, &e);
+    if (!auth)
+        return e;
+    /* The limit is read before anything changes: the authority may be the target itself. */
+    uint64_t limit = tcb_of(&auth->cap)->max_controlled_priority, value = inv->mr[BST_TCB_PRIORITY_VALUE];
+    if (value > limit)
+        return inv_fail(inv, BST_E_RANGE, BST_TCB_PRIORITY_VALUE, 0, limit,
+                        "above the authority's maximum controlled priority");
+    if (mcp)
+        t->max_controlled_priority = (uint8_t)value;
+    else
+        tcb_set_priority(t, (uint8_t)value);
+    return BST_OK;
+}
+
+/* ---- registers */
+
+/* The caller is in the middle of a system call: its saved registers say nothing useful. */
+static enum bst_error refuse_self(struct invocation *inv, struct tcb *t, enum bst_error *e)
+{
+    if (t != inv->caller)
+        return BST_OK;
+    return *e = inv_fail(inv, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0,
+                         "a thread cannot read or write its own registers");
+}
+
+static enum bst_error tcb_read_registers(struct invocation *inv, struct tcb *t)
+{
+    enum bst_error e = BST_OK;
+    if (!inv_has_args(inv, 1, &e) || refuse_self(inv, t, &e) != BST_OK)
+        return e;
+    uint64_t count = inv->mr[0];
+    if (count > BST_TCB_REGISTER_COUNT)
+        return inv_fail(inv, BST_E_RANGE, 0, 0, BST_TCB_REGISTER_COUNT, "more registers than there are");
+    arch_context_read(&t->context, inv->out, (unsigned)count);
+    inv->out_length = (unsigned)count;
+    return BST_OK;
+}
+
+static enum bst_error check_user_pointer(struct invocation *inv, const uint64_t *regs, uint64_t count,
+                                         unsigned reg)
+{
+    if (reg < count && !arch_user_address_ok(regs[reg]))
+        return inv_fail(inv, BST_E_RANGE, BST_TCB_WRITE_FIRST_REG + reg, 0, BST_USER_ADDR_TOP - 1,
+                        "instruction or stack pointer outside the user range");
+    return BST_OK;
+}
+
+static enum bst_error tcb_write_registers(struct invocation *inv, struct tcb *t)
+{
+    enum bst_error e = BST_OK;
+    if (!inv_has_args(inv, BST_TCB_WRITE_FIRST_REG, &e) || refuse_self(inv, t, &e) != BST_OK)
+        return e;
+    uint64_t resume = inv->mr[BST_TCB_WRITE_RESUME], count = inv->mr[BST_TCB_WRITE_COUNT];
+    if (resume > 1)
+        return inv_fail(inv, BST_E_INVALID_ARG, BST_TCB_WRITE_RESUME, 0, 1, "resume is 0 or 1");
+    if (count > BST_TCB_REGISTER_COUNT)
+        return inv_fail(inv, BST_E_RANGE, BST_TCB_WRITE_COUNT, 0, BST_TCB_REGISTER_COUNT,
+                        "more registers than there are");
+    if (!inv_has_args(inv, BST_TCB_WRITE_FIRST_REG + (unsigned)count, &e))
+        return e;
+    const uint64_t *regs = &inv->mr[BST_TCB_WRITE_FIRST_REG];
+    if ((e = check_user_pointer(inv, regs, count, BST_REG_RIP)) != BST_OK ||
+        (e = check_user_pointer(inv, regs, count, BST_REG_RSP)) != BST_OK)
+        return e;
+    if (resume && !tcb_configured(t))
+        return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BST_TCB_WRITE_RESUME, 0, 0,
+                        "cannot resume a thread without CSpace, address space and exchange frame");
+    arch_context_write(&t->context, regs, (unsigned)count);
+    if (resume)
+        tcb_resume(t);
+    return BST_OK;
+}
+
+/* ---- Resume, Suspend */
+
+static enum bst_error tcb_resume_invocation(struct invocation *inv, struct tcb *t)
+{
+    if (!tcb_configured(t))
+        return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0,
+                        "cannot resume a thread without CSpace, address space and exchange frame");
+    tcb_resume(t);
+    return BST_OK;
+}
+
+/* Suspending oneself is fine: the results are written now, and sched_run picks another thread. */
+static enum bst_error tcb_suspend(struct tcb *t)
+{
+    tcb_stop(t);
+    return BST_OK;
+}
+
+enum bst_error tcb_invoke(struct invocation *inv)
+{
+    struct tcb *t = tcb_of(&inv->slot->cap);
+    switch (inv->label) {
+    case BST_TCB_CONFIGURE: return tcb_configure(inv, t);
+    case BST_TCB_SET_PRIORITY: return tcb_priority(inv, t, false);
+    case BST_TCB_SET_MCP: return tcb_priority(inv, t, true);
+    case BST_TCB_READ_REGISTERS: return tcb_read_registers(inv, t);
+    case BST_TCB_WRITE_REGISTERS: return tcb_write_registers(inv, t);
+    case BST_TCB_RESUME: return tcb_resume_invocation(inv, t);
+    case BST_TCB_SUSPEND: return tcb_suspend(t);
+    default:
+        return inv_fail(inv, BST_E_NOT_SUPPORTED, BST_ARG_NONE, BST_TCB_CONFIGURE, BST_TCB_SUSPEND,
+                        "unknown TCB invocation");
+    }
+}

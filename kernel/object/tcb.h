@@ -33,6 +33,11 @@ struct container_state {
 };
 _Static_assert(sizeof(struct container_state) <= 4 * sizeof(void *), "fits a slot's link words");
 
+/* A FIFO of threads blocked on one object (an endpoint or a notification). */
+struct thread_queue {
+    struct tcb *head, *tail;
+};
+
 struct tcb {
     struct user_context context;
     struct slot cspace_root;       /* these four are the TCB's cap slots */
@@ -47,13 +52,38 @@ struct tcb {
     uint8_t max_controlled_priority;
     uint32_t timeslice_left;
     struct tcb *sched_next, *sched_prev;
+    struct thread_queue *blocked_on; /* the wait queue it is in, if BLOCKED */
+    struct tcb *queue_next, *queue_prev;
     struct container_state container;
     char name[TCB_NAME_LEN];
 };
 _Static_assert(sizeof(struct tcb) <= (1u << BST_TCB_SIZE_BITS), "TCB fits its object size");
 
+/*
+ * The cached physical addresses, re-read from the TCB's own slots. Those
+ * slots hold children of the caps the thread was configured with, so a
+ * revoke elsewhere can empty them and free the memory: a stale address must
+ * never reach CR3 or the exchange copy. core/sched.c refreshes the thread it
+ * switches to; code that touches another thread's exchange frame must too.
+ */
+static inline void tcb_refresh_cached(struct tcb *tcb)
+{
+    tcb->vspace_paddr = cap_is_null(&tcb->vspace_root.cap) ? 0 : tcb->vspace_root.cap.paddr;
+    tcb->exchange_paddr = cap_is_null(&tcb->exchange_frame.cap) ? 0 : tcb->exchange_frame.cap.paddr;
+}
+
 void tcb_init(struct tcb *tcb, const char *name, uint8_t priority);
 void tcb_set_name(struct tcb *tcb, const char *name);
 struct slot *tcb_cap_slots(struct tcb *tcb); /* the TCB_CAP_SLOTS slots, in order */
+struct tcb *tcb_of(const struct cap *cap);   /* the TCB a TCB cap names */
+
+/* Stops a thread: off the ready queue and any wait queue, INACTIVE. */
+void tcb_stop(struct tcb *tcb);
+
+/* Wait queues (IPC blocks threads on them; deletion wakes them). */
+void thread_queue_append(struct thread_queue *q, struct tcb *tcb); /* tcb becomes BLOCKED */
+void thread_queue_remove(struct tcb *tcb);                       /* from its blocked_on queue */
+/* Wakes every thread in q with error as its system call's result. */
+void thread_queue_cancel_all(struct thread_queue *q, uint64_t error);
 
 #endif

@@ -6,6 +6,7 @@
  * until a user-mode driver asks for one).
  */
 #include "cpu.h"
+#include <bastion/device.h>
 #include <bastion/syscall.h>
 #include "kernel/arch/arch.h"
 #include "kernel/core/kernel.h"
@@ -43,6 +44,9 @@
 #define IOAPIC_DEFAULT_PHYS 0xfec00000ull
 #define IOAPIC_REG_VERSION 1
 #define IOAPIC_REG_REDIRECT 0x10
+#define IOAPIC_WINDOW 4 /* data register, in 32-bit words after the select register */
+
+_Static_assert(ARCH_IRQ_LINES == BST_IRQ_LINES, "the ABI's IRQ lines are the IOAPIC's");
 
 static volatile uint32_t *xapic;
 static bool x2apic;
@@ -77,16 +81,42 @@ static void ioapic_mask_all(void)
 {
     volatile uint32_t *io = arch_phys_to_virt(IOAPIC_DEFAULT_PHYS);
     io[0] = IOAPIC_REG_VERSION;
-    unsigned entries = ((io[4] >> 16) & 0xff) + 1;
+    unsigned entries = ((io[IOAPIC_WINDOW] >> 16) & 0xff) + 1;
     for (unsigned i = 0; i < entries; i++) {
         io[0] = IOAPIC_REG_REDIRECT + 2 * i;
-        io[4] = APIC_LVT_MASKED | (VECTOR_IRQ_BASE + i);
+        io[IOAPIC_WINDOW] = APIC_LVT_MASKED | (VECTOR_IRQ_BASE + i);
         io[0] = IOAPIC_REG_REDIRECT + 2 * i + 1;
-        io[4] = 0; /* destination: CPU 0 */
+        io[IOAPIC_WINDOW] = 0; /* destination: CPU 0 */
     }
     log_info("ioapic: %u inputs at %#llx, all masked", entries,
              (unsigned long long)IOAPIC_DEFAULT_PHYS);
 }
+
+/* Low word of input irq's redirection entry: edge, active high, fixed delivery to vector 0x30 + irq. */
+static void ioapic_set_masked(unsigned irq, bool masked)
+{
+    volatile uint32_t *io = arch_phys_to_virt(IOAPIC_DEFAULT_PHYS);
+    io[0] = IOAPIC_REG_REDIRECT + 2 * irq;
+    io[IOAPIC_WINDOW] = (masked ? APIC_LVT_MASKED : 0) | (VECTOR_IRQ_BASE + irq);
+}
+
+void arch_irq_mask(unsigned irq)
+{
+    if (irq < ARCH_IRQ_LINES)
+        ioapic_set_masked(irq, true);
+}
+
+void arch_irq_unmask(unsigned irq)
+{
+    if (irq < ARCH_IRQ_LINES && !arch_irq_reserved(irq))
+        ioapic_set_masked(irq, false);
+}
+
+/*
+ * Input 0 carries the 8259's ExtINT output (the PIC is masked for good) and
+ * input 2 the PIT (ISA IRQ 0, redirected): timer hardware is the kernel's.
+ */
+bool arch_irq_reserved(unsigned irq) { return irq == BST_IRQ_EXTINT || irq == BST_IRQ_PIT; }
 
 static void lapic_enable(void)
 {
@@ -188,6 +218,6 @@ void apic_dispatch(unsigned vector)
         kernel_timer_tick();
         return;
     }
-    if (vector >= VECTOR_IRQ_BASE && vector < VECTOR_IRQ_BASE + 24)
+    if (vector >= VECTOR_IRQ_BASE && vector < VECTOR_IRQ_BASE + ARCH_IRQ_LINES)
         kernel_device_irq(vector - VECTOR_IRQ_BASE);
 }

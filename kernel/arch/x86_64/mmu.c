@@ -116,12 +116,16 @@ uint64_t arch_kernel_vspace_root(void) { return kernel_root; }
 uint64_t arch_vspace_create(uint64_t (*alloc_page)(void))
 {
     uint64_t root = alloc_page();
-    if (!root)
-        return 0;
+    if (root)
+        arch_vspace_init_root(root);
+    return root;
+}
+
+void arch_vspace_init_root(uint64_t root)
+{
     /* The upper half is the kernel's, shared by every address space. */
     memcpy(table(root) + USER_PML4_ENTRIES, table(kernel_root) + USER_PML4_ENTRIES,
            USER_PML4_ENTRIES * sizeof(uint64_t));
-    return root;
 }
 
 int arch_vspace_map_page(uint64_t root, uint64_t vaddr, uint64_t paddr, unsigned perms,
@@ -149,6 +153,117 @@ void arch_vspace_activate(uint64_t root)
 {
     if (read_cr3() != root)
         write_cr3(root);
+}
+
+/*
+ * Address spaces built from capabilities. PCID is not enabled (cpu.c leaves
+ * CR4.PCIDE clear; turning it on means revisiting every invalidation here),
+ * so every CR3 load flushes all non-global translations: an address space
+ * that is not current has nothing in the TLB, and only changes to the current
+ * one need an invalidation. User entries are never global. Filling an empty
+ * entry needs none: the CPU caches no translation through a not-present entry.
+ */
+#define ROOT_LEVEL (ARCH_VSPACE_LEVELS - 1)
+#define LEAF_LEVELS 2 /* 4 KiB and 2 MiB pages; 1 GiB pages are not offered */
+
+uint64_t arch_vspace_user_end(void) { return USER_TOP; }
+
+static uint64_t level_size(unsigned level) { return PAGE << (ARCH_VSPACE_INDEX_BITS * level); }
+static bool is_current(uint64_t root) { return (read_cr3() & PTE_ADDR_MASK) == root; }
+static bool is_leaf(uint64_t entry, unsigned level) { return level == 0 || (entry & PTE_PS); }
+
+static void invlpg(uint64_t vaddr) { __asm__ volatile("invlpg (%0)" ::"r"(vaddr) : "memory"); }
+
+/* The level-`level` table on the way to vaddr, or NULL where the walk meets an empty entry or a leaf. */
+static uint64_t *table_at(uint64_t root, uint64_t vaddr, unsigned level)
+{
+    if (vaddr >= USER_TOP || level > ROOT_LEVEL)
+        return 0; /* the kernel half is shared: it is never changed through one address space */
+    uint64_t *t = table(root);
+    for (unsigned l = ROOT_LEVEL; l > level; l--) {
+        uint64_t e = t[index_at(vaddr, l)];
+        if (!(e & PTE_P) || is_leaf(e, l))
+            return 0;
+        t = table(e);
+    }
+    return t;
+}
+
+struct arch_entry arch_vspace_lookup(uint64_t root, uint64_t vaddr, unsigned level)
+{
+    uint64_t *t = table(root);
+    for (unsigned l = ROOT_LEVEL;; l--) {
+        uint64_t e = t[index_at(vaddr, l)];
+        if (!(e & PTE_P))
+            return (struct arch_entry){l, ARCH_ENTRY_EMPTY, 0};
+        if (is_leaf(e, l))
+            return (struct arch_entry){l, ARCH_ENTRY_LEAF, e & PTE_ADDR_MASK};
+        if (l <= level)
+            return (struct arch_entry){l, ARCH_ENTRY_TABLE, e & PTE_ADDR_MASK};
+        t = table(e);
+    }
+}
+
+bool arch_vspace_set_table(uint64_t root, uint64_t vaddr, unsigned level, uint64_t next)
+{
+    uint64_t *t = level > 0 ? table_at(root, vaddr, level) : 0;
+    if (!t || (t[index_at(vaddr, level)] & PTE_P))
+        return false;
+    /* Rights are decided at the leaf: a table entry allows everything below it. */
+    t[index_at(vaddr, level)] = (next & PTE_ADDR_MASK) | PTE_P | PTE_W | PTE_U;
+    return true;
+}
+
+static uint64_t leaf_flags(unsigned level, unsigned attrs)
+{
+    uint64_t f = PTE_P | ((attrs & ARCH_MAP_WRITE) ? PTE_W : 0) | ((attrs & ARCH_MAP_USER) ? PTE_U : 0) |
+                 ((attrs & ARCH_MAP_EXEC) ? 0 : nx_bit) | (level > 0 ? PTE_PS : 0);
+    /* The power-on PAT is kept: PWT selects write-through, PCD|PWT strong uncached. */
+    if (attrs & ARCH_MAP_UNCACHED)
+        f |= PTE_PCD | PTE_PWT;
+    else if (attrs & ARCH_MAP_WRITE_THROUGH)
+        f |= PTE_PWT;
+    return f;
+}
+
+bool arch_vspace_set_leaf(uint64_t root, uint64_t vaddr, unsigned level, uint64_t frame, unsigned attrs)
+{
+    if ((attrs & ARCH_MAP_WRITE) && (attrs & ARCH_MAP_EXEC))
+        return false; /* W^X holds here whatever the caller checked */
+    uint64_t size = level_size(level);
+    if (level >= LEAF_LEVELS || ((vaddr | frame) & (size - 1)) || vaddr + size > USER_TOP)
+        return false;
+    uint64_t *t = table_at(root, vaddr, level);
+    if (!t || (t[index_at(vaddr, level)] & PTE_P))
+        return false;
+    t[index_at(vaddr, level)] = frame | leaf_flags(level, attrs);
+    return true;
+}
+
+bool arch_vspace_clear(uint64_t root, uint64_t vaddr, unsigned level, uint64_t paddr)
+{
+    uint64_t *t = table_at(root, vaddr, level);
+    if (!t)
+        return false;
+    uint64_t *e = &t[index_at(vaddr, level)];
+    if (!(*e & PTE_P) || (*e & PTE_ADDR_MASK) != paddr)
+        return false; /* something else is mapped there now: not ours to remove */
+    bool leaf = is_leaf(*e, level);
+    *e = 0;
+    if (!is_current(root))
+        return true;
+    if (leaf)
+        invlpg(vaddr); /* also drops the paging-structure caches */
+    else
+        write_cr3(read_cr3()); /* the removed table may have mapped up to 512 regions */
+    return true;
+}
+
+void arch_vspace_clear_user(uint64_t root)
+{
+    if (is_current(root))
+        write_cr3(kernel_root); /* never run on a root whose page is about to be freed */
+    memset(table(root), 0, USER_PML4_ENTRIES * sizeof(uint64_t));
 }
 
 /* Leaf entry for vaddr in the address space root, or 0 (4 KiB pages only: user mappings). */

@@ -1,11 +1,65 @@
 /* User register contexts, the system call register convention, and leaving the kernel. */
 #include "cpu.h"
+#include <bastion/tcb.h>
 #include "kernel/arch/arch.h"
 #include "kernel/object/tcb.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
 extern void arch_exit_to_user(void) __attribute__((noreturn));
+
+_Static_assert(BST_USER_ADDR_TOP == USER_TOP, "the ABI's user range is the kernel's");
+_Static_assert(BST_RFLAGS_IF == RFLAGS_IF, "interrupt flag");
+
+/* Where each ABI register (abi/bastion/tcb.h) lives in the saved context. */
+static const uint16_t register_offset[BST_TCB_REGISTER_COUNT] = {
+    [BST_REG_RIP] = offsetof(struct user_context, rip),
+    [BST_REG_RSP] = offsetof(struct user_context, rsp),
+    [BST_REG_RFLAGS] = offsetof(struct user_context, rflags),
+    [BST_REG_RAX] = offsetof(struct user_context, rax),
+    [BST_REG_RBX] = offsetof(struct user_context, rbx),
+    [BST_REG_RCX] = offsetof(struct user_context, rcx),
+    [BST_REG_RDX] = offsetof(struct user_context, rdx),
+    [BST_REG_RSI] = offsetof(struct user_context, rsi),
+    [BST_REG_RDI] = offsetof(struct user_context, rdi),
+    [BST_REG_RBP] = offsetof(struct user_context, rbp),
+    [BST_REG_R8] = offsetof(struct user_context, r8),
+    [BST_REG_R9] = offsetof(struct user_context, r9),
+    [BST_REG_R10] = offsetof(struct user_context, r10),
+    [BST_REG_R11] = offsetof(struct user_context, r11),
+    [BST_REG_R12] = offsetof(struct user_context, r12),
+    [BST_REG_R13] = offsetof(struct user_context, r13),
+    [BST_REG_R14] = offsetof(struct user_context, r14),
+    [BST_REG_R15] = offsetof(struct user_context, r15),
+};
+
+/* Only the arithmetic flags and DF are the thread's to set: never IOPL, TF, NT, VM, AC... */
+static uint64_t sanitise_rflags(uint64_t rflags)
+{
+    return (rflags & BST_RFLAGS_USER_MASK) | RFLAGS_IF | RFLAGS_RESERVED1;
+}
+
+static uint64_t *context_word(struct user_context *ctx, unsigned reg)
+{
+    return (uint64_t *)((uint8_t *)ctx + register_offset[reg]);
+}
+
+void arch_context_read(const struct user_context *ctx, uint64_t *words, unsigned count)
+{
+    for (unsigned i = 0; i < count && i < BST_TCB_REGISTER_COUNT; i++)
+        words[i] = *(const uint64_t *)((const uint8_t *)ctx + register_offset[i]);
+}
+
+void arch_context_write(struct user_context *ctx, const uint64_t *words, unsigned count)
+{
+    for (unsigned i = 0; i < count && i < BST_TCB_REGISTER_COUNT; i++)
+        *context_word(ctx, i) = words[i];
+    ctx->rflags = sanitise_rflags(ctx->rflags);
+    /* sysret would overwrite rcx and r11 with rip and rflags: leave through iretq instead. */
+    ctx->vector = 0;
+}
+
+bool arch_user_address_ok(uint64_t vaddr) { return vaddr < USER_TOP; }
 
 void arch_context_init_user(struct user_context *ctx, uint64_t entry, uint64_t stack,
                             uint64_t arg0, uint64_t arg1)
@@ -61,10 +115,13 @@ void arch_set_current(struct tcb *tcb)
     cpu->context = &tcb->context;
     cpu->context_top = (uint64_t)(&tcb->context + 1);
     cpu_set_kernel_stack_for_user(cpu->context_top);
-    arch_vspace_activate(tcb->vspace_paddr);
+    /*
+     * A thread whose address space was deleted under it runs in the kernel's
+     * own (no user mappings): its first instruction fetch faults, and the
+     * fault is reported like any other, as seL4 does.
+     */
+    arch_vspace_activate(tcb->vspace_paddr ? tcb->vspace_paddr : arch_kernel_vspace_root());
 }
-
-static bool user_canonical(uint64_t va) { return va < USER_TOP; }
 
 void arch_return_to_user(void)
 {
@@ -74,12 +131,12 @@ void arch_return_to_user(void)
      * stack (the sysret hazard). The last user page is never mapped, so a
      * syscall cannot return there; anything else leaves through iretq.
      */
-    if (ctx->vector == VECTOR_SYSCALL && !user_canonical(ctx->rip))
+    if (ctx->vector == VECTOR_SYSCALL && !arch_user_address_ok(ctx->rip))
         ctx->vector = 0;
     /* Whatever the thread wrote, it returns to ring 3 with interrupts on. */
     ctx->cs = SEL_UCODE;
     ctx->ss = SEL_UDATA;
-    ctx->rflags = (ctx->rflags & 0xcd5) | RFLAGS_IF | RFLAGS_RESERVED1;
+    ctx->rflags = sanitise_rflags(ctx->rflags);
     arch_exit_to_user();
 }
 

@@ -1,0 +1,30 @@
+/*
+ * Address-space identifiers. A frame or paging-structure cap that is mapped
+ * records where (cap word 2 = vaddr) and in which address space (word 3 = an
+ * identity from here), never the root's physical address: when the root dies
+ * its identity dies with it, so a stale cap can tell, and never walks freed
+ * memory. An identity is an ASID (an index into one fixed kernel table) plus
+ * the generation of that table entry, so a recycled ASID does not revive
+ * caps that named its previous owner. Identity 0 means "none".
+ */
+#ifndef BASTION_CORE_ASID_H
+#define BASTION_CORE_ASID_H
+
+#include <bastion/types.h>
+
+#define ASID_BITS 12
+#define ASID_COUNT (1u << ASID_BITS) /* entry 0 is never handed out */
+#define ASID_NONE 0ull
+
+/* How many roots can still get an identity; Retype checks before it changes anything. */
+unsigned asid_free_count(void);
+/* Gives the root (a PML4's physical address) an identity; ASID_NONE if the table is full. */
+uint64_t asid_assign(uint64_t root);
+/* The root's identity ends: caps that still name it become stale. */
+void asid_release(uint64_t identity);
+/* The live root with this identity, or 0 if it is gone. */
+uint64_t asid_root(uint64_t identity);
+/* The identity of a live root: `hint` (a PML4 cap's word 3) if it is right, else found by search. */
+uint64_t asid_of_root(uint64_t root, uint64_t hint);
+
+#endif

@@ -1,0 +1,27 @@
+#include "user/lib/vspace.h"
+
+uint64_t bst_frame_map(bst_cptr_t frame, bst_cptr_t vspace, uint64_t vaddr, uint64_t rights,
+                       enum bst_cache_attr cache)
+{
+    uint64_t w[] = {vspace, vaddr, rights, cache};
+    return bst_invoke(frame, BST_FRAME_MAP, 4, w, 0);
+}
+
+uint64_t bst_frame_unmap(bst_cptr_t frame) { return bst_invoke(frame, BST_FRAME_UNMAP, 0, 0, 0); }
+
+uint64_t bst_frame_get_address(bst_cptr_t frame, uint64_t *paddr)
+{
+    struct bst_reply reply;
+    uint64_t e = bst_invoke(frame, BST_FRAME_GET_ADDRESS, 0, 0, &reply);
+    if (e == BST_OK && paddr)
+        *paddr = reply.length >= 1 ? reply.words[0] : 0;
+    return e;
+}
+
+uint64_t bst_page_table_map(bst_cptr_t table, bst_cptr_t vspace, uint64_t vaddr)
+{
+    uint64_t w[] = {vspace, vaddr};
+    return bst_invoke(table, BST_PAGE_TABLE_MAP, 2, w, 0);
+}
+
+uint64_t bst_page_table_unmap(bst_cptr_t table) { return bst_invoke(table, BST_PAGE_TABLE_UNMAP, 0, 0, 0); }
