@@ -1,4 +1,5 @@
 #include "kernel/core/sched.h"
+#include "kernel/core/kernel.h"
 #include "kernel/lib/log.h"
 
 #define BITMAP_WORDS (SCHED_PRIORITIES / 64)
@@ -80,6 +81,8 @@ void sched_run(void)
     struct tcb *next = sched_pick();
     current = next;
     if (!next) {
+        if (kernel_exit_when_idle)
+            arch_shutdown(KERNEL_EXIT_IDLE); /* test runs: nothing left to run */
         arch_set_current(0);
         arch_idle();
     }

@@ -61,7 +61,7 @@ static bool apply_badge(struct invocation *inv, struct cap *c, uint64_t badge, u
         c->w2 = badge;
         return true;
     case BST_OBJ_CNODE:
-        if (guard_bits + cap_size_bits(c) > CSPACE_WORD_BITS) {
+        if (guard_bits > CSPACE_WORD_BITS - cap_size_bits(c)) { /* no wrap-around for huge guard_bits */
             *e = inv_fail(inv, BST_E_RANGE, badge_arg + 1, 0, CSPACE_WORD_BITS - cap_size_bits(c),
                           "guard bits plus radix exceed 64");
             return false;

@@ -218,6 +218,8 @@ static void install(struct tcb *t, struct slot *const src[TCB_CAP_SLOTS], uint64
      */
     for (unsigned i = 0; i < TCB_CAP_SLOTS; i++)
         slot_delete(&replaced[i]);
+    /* Such a cascade (an untyped destroyed with its CNode, say) may also have emptied new slots. */
+    tcb_refresh_cached(t);
 }
 
 static enum bst_error tcb_configure(struct invocation *inv, struct tcb *t)

@@ -80,7 +80,7 @@ static struct slot *destination(struct invocation *inv, uint64_t count, enum bst
     }
     uint64_t slots = 1ull << cap_size_bits(node), offset = inv->mr[ARG_OFFSET];
     if (offset < 1 || offset >= slots || count > slots - offset) {
-        *e = inv_fail(inv, BST_E_RANGE, ARG_OFFSET, 1, slots - count,
+        *e = inv_fail(inv, BST_E_RANGE, ARG_OFFSET, 1, count < slots ? slots - count : 0,
                       "destination slots outside the CNode (slot 0 is reserved)");
         return 0;
     }

@@ -43,6 +43,17 @@ $(eval $(call host_test,elf,kernel/core/elf.c))
 $(eval $(call host_test,ksyms,kernel/lib/ksyms.c))
 $(eval $(call host_test,sched,kernel/core/sched.c kernel/lib/log.c lib/fmt.c tests/host/stub_serial.c))
 
+# The capability core, linked from its real sources; tests/host/cap_env.c stands in for the
+# rest of the kernel (arch, object hooks, scheduler). Compiled as the default debug kernel is.
+HOST_CAP_CORE := kernel/core/cdt.c kernel/core/cspace.c kernel/core/delete.c kernel/core/invoke.c \
+    kernel/core/exchange.c kernel/core/invariant.c kernel/core/asid.c kernel/object/untyped.c \
+    kernel/object/cnode.c kernel/object/cap.c
+HOST_CAP_ENV := kernel/lib/log.c lib/fmt.c tests/host/stub_serial.c tests/host/cap_env.c
+$(eval $(call host_test,cdt,kernel/core/cdt.c))
+$(eval $(call host_test,cspace,$(HOST_CAP_CORE) $(HOST_CAP_ENV)))
+$(eval $(call host_test,invoke,$(HOST_CAP_CORE) $(HOST_CAP_ENV)))
+$(patsubst %,$(HOST_BUILD)/obj/%.o,$(HOST_CAP_CORE)): HOST_EXTRA_CFLAGS := -DBASTION_DEBUG
+
 $(HOST_BUILD)/obj/lib/string.c.o $(HOST_BUILD)/obj/tests/host/test_string.c.o: \
     HOST_EXTRA_CFLAGS := $(HOST_STRING_RENAMES)
 

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernel/core/sched.h"
@@ -30,6 +31,12 @@ void arch_set_current(struct tcb *t)
 
 void arch_return_to_user(void) { longjmp(left_kernel, TO_USER); }
 void arch_idle(void) { longjmp(left_kernel, IDLE); }
+bool kernel_exit_when_idle; /* tests never ask the kernel to power off */
+void arch_shutdown(uint64_t status)
+{
+    fprintf(stderr, "arch_shutdown(%llu) called in a scheduler test\n", (unsigned long long)status);
+    abort();
+}
 
 /* Runs sched_run() and reports how it left the kernel. */
 static int run(void)
