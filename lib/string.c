@@ -1,21 +1,22 @@
 #include "string.h"
 
-/* Built without builtins so these cannot call themselves (see Makefile). */
+/*
+ * Built without builtins so these cannot call themselves (see Makefile).
+ * memset and memcpy use the string instructions: fast on every x86_64 since
+ * "enhanced rep movsb/stosb", and free of SSE (the kernel uses none).
+ */
 
 void *memset(void *dst, int c, size_t n)
 {
-    unsigned char *d = dst;
-    while (n--)
-        *d++ = (unsigned char)c;
+    void *d = dst;
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
     return dst;
 }
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    while (n--)
-        *d++ = *s++;
+    void *d = dst;
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
     return dst;
 }
 

@@ -134,27 +134,37 @@ static void copy_results_out(struct invocation *inv, uint64_t reg_out[4])
 
 static struct invocation current_invocation; /* one CPU, kernel not reentrant */
 
-void invoke_syscall(struct tcb *caller, uint64_t cptr, uint64_t msginfo, const uint64_t reg_words[4])
+/* Copies the request in once; words the caller did not send read as 0, never as leftovers. */
+static enum bst_error read_request(struct invocation *inv, uint64_t msginfo, const uint64_t reg_words[4])
 {
-    struct invocation *inv = &current_invocation;
-    memset(inv, 0, sizeof(*inv));
-    inv->caller = caller;
-    inv->cptr = cptr;
     inv->label = bst_msginfo_label(msginfo);
     inv->length = bst_msginfo_length(msginfo);
-    enum bst_error e = BST_OK;
     if (inv->length > BST_MSG_MAX_WORDS)
-        e = inv_fail(inv, BST_E_RANGE, BST_ARG_NONE, 0, BST_MSG_MAX_WORDS, "message too long");
-    else if (!copy_message_in(inv, reg_words))
-        e = inv_fail(inv, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0, "no exchange frame");
-    else if ((inv->slot = inv_lookup_cap(inv, cptr, BST_ARG_NONE, &e)))
+        return inv_fail(inv, BST_E_RANGE, BST_ARG_NONE, 0, BST_MSG_MAX_WORDS, "message too long");
+    memset(inv->mr + inv->length, 0, (BST_MSG_MAX_WORDS - inv->length) * sizeof(uint64_t));
+    if (!copy_message_in(inv, reg_words))
+        return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0, "no exchange frame");
+    return BST_OK;
+}
+
+void invoke_syscall(struct tcb *caller, uint64_t cptr, uint64_t msginfo, const uint64_t reg_words[4])
+{
+    /* Only the header is reset: results are read only up to out_length. */
+    struct invocation *inv = &current_invocation;
+    inv->slot = 0;
+    inv->out_length = 0;
+    inv->detail = (struct bst_error_detail){0};
+    inv->caller = caller;
+    inv->cptr = cptr;
+    enum bst_error e = read_request(inv, msginfo, reg_words);
+    if (e == BST_OK && (inv->slot = inv_lookup_cap(inv, cptr, BST_ARG_NONE, &e)))
         e = dispatch(inv);
     uint64_t out[4] = {0, 0, 0, 0};
     if (e == BST_OK)
         copy_results_out(inv, out);
-    else
-        inv->detail.syscall = BST_SYS_CALL;
     arch_invocation_set_result(&caller->context, e, bst_msginfo(0, 0, e == BST_OK ? inv->out_length : 0), out);
-    if (e != BST_OK)
+    if (e != BST_OK) {
+        inv->detail.syscall = BST_SYS_CALL;
         exchange_write_error(caller, &inv->detail);
+    }
 }

@@ -70,8 +70,9 @@ static inline struct cap cap_make(enum bst_object_type type, unsigned rights, un
 /* Two caps name the same object (badges and rights may differ). */
 static inline bool cap_same_object(const struct cap *a, const struct cap *b)
 {
+    /* Sizes matter for Untyped: a child Untyped may start where its parent does. */
     return cap_type(a) == cap_type(b) && a->paddr == b->paddr && !cap_is_null(a) &&
-           (a->paddr != 0 || a->w2 == b->w2);
+           cap_size_bits(a) == cap_size_bits(b) && (a->paddr != 0 || a->w2 == b->w2);
 }
 
 const char *cap_type_name(enum bst_object_type type);

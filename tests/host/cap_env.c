@@ -262,6 +262,7 @@ enum bst_error env_call(uint64_t cptr, uint64_t label, unsigned n, const uint64_
             exchange()->msg[i] = words[i];
     }
     memset(&exchange()->error, 0, sizeof(exchange()->error));
+    tcb_refresh_cached(env_caller); /* as sched_run does before the thread runs again */
     invoke_syscall(env_caller, cptr, bst_msginfo(label, 0, n), regs);
     return (enum bst_error)env_caller->context.rax;
 }

@@ -52,6 +52,7 @@ HOST_CAP_ENV := kernel/lib/log.c lib/fmt.c tests/host/stub_serial.c tests/host/c
 $(eval $(call host_test,cdt,kernel/core/cdt.c))
 $(eval $(call host_test,cspace,$(HOST_CAP_CORE) $(HOST_CAP_ENV)))
 $(eval $(call host_test,invoke,$(HOST_CAP_CORE) $(HOST_CAP_ENV)))
+$(eval $(call host_test,cap_random,$(HOST_CAP_CORE) $(HOST_CAP_ENV)))
 $(patsubst %,$(HOST_BUILD)/obj/%.o,$(HOST_CAP_CORE)): HOST_EXTRA_CFLAGS := -DBASTION_DEBUG
 
 $(HOST_BUILD)/obj/lib/string.c.o $(HOST_BUILD)/obj/tests/host/test_string.c.o: \

@@ -1116,6 +1116,39 @@ static void test_invoke_syscall_without_exchange(void **state)
     check_tree();
 }
 
+static void test_handlers_directly(void **state)
+{
+    (void)state;
+    /* The object handlers with a hand-built invocation, as invoke_syscall builds it. */
+    struct invocation inv = {.caller = env_caller, .slot = S(ENV_UT_512K), .cptr = ENV_UT_512K,
+                             .label = BST_UNTYPED_RETYPE, .length = 7,
+                             .mr = {BST_OBJ_NOTIFICATION, 0, ENV_ROOT, 0, 0, 300, 2}};
+    assert_int_equal(untyped_invoke(&inv), BST_OK);
+    assert_int_equal(inv.out_length, 0);
+    assert_int_equal(cap_type(CAP(300)), BST_OBJ_NOTIFICATION);
+    assert_int_equal(cap_type(CAP(301)), BST_OBJ_NOTIFICATION);
+    check_tree();
+    inv = (struct invocation){.caller = env_caller, .slot = S(ENV_UT_512K), .label = BST_UNTYPED_RETYPE,
+                              .length = 7, .mr = {BST_OBJ_NOTIFICATION, 0, ENV_ROOT, 0, 0, 301, 1}};
+    assert_int_equal(untyped_invoke(&inv), BST_E_DELETE_FIRST);
+    assert_int_equal(inv.detail.code, BST_E_DELETE_FIRST);
+    assert_int_equal(inv.detail.argument, R_OFFSET);
+    assert_int_equal(inv.detail.min, 301);
+    inv = (struct invocation){.caller = env_caller, .slot = S(ENV_ROOT), .label = BST_CNODE_MINT, .length = 8,
+                              .mr = {302, 64, ENV_ROOT, 300, 64, BST_RIGHT_READ, 77, 0}};
+    assert_int_equal(cnode_invoke(&inv), BST_OK);
+    assert_int_equal(CAP(302)->w2, 77);
+    assert_ptr_equal(S(302)->parent, S(300));
+    inv = (struct invocation){.caller = env_caller, .slot = S(ENV_ROOT), .label = BST_CNODE_REVOKE, .length = 2,
+                              .mr = {300, 64}};
+    assert_int_equal(cnode_invoke(&inv), BST_OK);
+    assert_true(cap_is_null(CAP(302)));
+    inv = (struct invocation){.caller = env_caller, .slot = S(ENV_ROOT), .label = BST_CNODE_DELETE, .length = 1};
+    assert_int_equal(cnode_invoke(&inv), BST_E_TRUNCATED);
+    assert_int_equal(inv.detail.min, 2);
+    check_tree();
+}
+
 /* ---------------------------------------------------------------- the checker itself */
 
 static void test_invariant_checker_sees_corruption(void **state)
@@ -1185,6 +1218,7 @@ int main(void)
         T(test_revoke_deep_copy_chain),
         T(test_invoke_syscall_paths),
         T(test_invoke_syscall_without_exchange),
+        T(test_handlers_directly),
         T(test_invariant_checker_sees_corruption),
     };
     return cmocka_run_group_tests_name("invoke", tests, group_setup, group_teardown);
