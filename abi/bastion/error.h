@@ -24,6 +24,7 @@ enum bst_error {
     BST_E_NOT_SUPPORTED,     /* unknown system call or operation in this build */
     BST_E_REVOKE_FIRST,      /* the object still has derived capabilities */
     BST_E_ILLEGAL_OPERATION, /* the operation is not allowed in this state */
+    BST_E_WOULD_BLOCK,       /* NBSend/NBRecv/Poll found no partner or nothing pending */
     BST_E_COUNT,
 };
 

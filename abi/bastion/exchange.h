@@ -19,8 +19,13 @@
 
 struct bst_exchange {
     bst_word_t msg[BST_MSG_MAX_WORDS];   /* message words beyond the registers */
-    bst_cptr_t caps[BST_MSG_MAX_CAPS];   /* capabilities sent or received */
-    bst_word_t reserved[5];
+    bst_cptr_t caps[BST_MSG_MAX_CAPS];   /* capabilities to send (cptrs in the sender's CSpace) */
+    /* Where received capabilities go: slots receive_index + i of the CNode at
+     * (receive_root, depth receive_depth, or the root itself if 0). */
+    bst_cptr_t receive_root;
+    bst_word_t receive_index;
+    bst_word_t receive_depth;
+    bst_word_t reserved[2];
     struct bst_error_detail error;        /* detail of the last failed call */
     uint8_t data[BST_EXCHANGE_SIZE - 8 * (BST_MSG_MAX_WORDS + BST_MSG_MAX_CAPS + 5) -
                  sizeof(struct bst_error_detail)]; /* bulk bytes (debug text, names) */

@@ -61,6 +61,10 @@ enum bst_invocation_label {
     BST_IRQ_HANDLER_CLEAR,
     /* I/O ports */
     BST_IOPORT_CONTROL_ISSUE, /* first_port, last_port, root, index, depth */
+    /* Added with IPC (appended: earlier labels keep their numbers) */
+    BST_TCB_BIND_NOTIFICATION,   /* notification cptr: its signals also wake this thread's Recv */
+    BST_TCB_UNBIND_NOTIFICATION,
+    BST_IOPORT_BIND,             /* vspace_root cptr: threads of that address space may use the ports */
     BST_INV_LABEL_COUNT,
 };
 

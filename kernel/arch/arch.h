@@ -148,6 +148,12 @@ struct syscall_args {
 void arch_syscall_args(const struct user_context *ctx, struct syscall_args *out);
 void arch_syscall_set_result(struct user_context *ctx, uint64_t error, uint64_t result0,
                              uint64_t result1);
+/* IPC: the badge register of a receive (rdi); a sender's message info and words 0-3;
+ * a thread's stack pointer (fault messages). */
+void arch_set_badge(struct user_context *ctx, uint64_t badge);
+uint64_t arch_message_registers(const struct user_context *ctx, uint64_t words[4]);
+uint64_t arch_context_stack_pointer(const struct user_context *ctx);
+
 /* Invocation results: rax = error, rsi = message info, rdx, r10, r8, r9 = words 0-3. */
 void arch_invocation_set_result(struct user_context *ctx, uint64_t error, uint64_t msginfo,
                                 const uint64_t words[4]);

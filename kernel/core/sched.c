@@ -8,6 +8,8 @@ static struct tcb *queue_head[SCHED_PRIORITIES];
 static struct tcb *queue_tail[SCHED_PRIORITIES];
 static uint64_t nonempty[BITMAP_WORDS];
 static struct tcb *current;
+/* Set whenever the ready queues change: only then can the choice of thread change. */
+static bool reschedule_pending;
 
 static bool queued(const struct tcb *t) { return t->sched_prev || queue_head[t->priority] == t; }
 
@@ -24,6 +26,7 @@ void sched_enqueue(struct tcb *t)
         queue_head[p] = t;
     queue_tail[p] = t;
     nonempty[p / 64] |= 1ull << (p % 64);
+    reschedule_pending = true;
 }
 
 void sched_dequeue(struct tcb *t)
@@ -42,6 +45,7 @@ void sched_dequeue(struct tcb *t)
     t->sched_next = t->sched_prev = 0;
     if (!queue_head[p])
         nonempty[p / 64] &= ~(1ull << (p % 64));
+    reschedule_pending = true;
 }
 
 struct tcb *sched_pick(void)
@@ -76,18 +80,29 @@ void sched_yield_current(void)
     }
 }
 
-void sched_run(void)
+void schedule(void)
 {
+    if (!reschedule_pending && current)
+        return; /* nothing changed: the current thread carries on */
+    reschedule_pending = false;
     struct tcb *next = sched_pick();
-    current = next;
     if (!next) {
+        current = 0;
         if (kernel_exit_when_idle)
             arch_shutdown(KERNEL_EXIT_IDLE); /* test runs: nothing left to run */
         arch_set_current(0);
         arch_idle();
     }
+    if (next == current)
+        return;
+    current = next;
     tcb_refresh_cached(next); /* its spaces may have been revoked while it waited */
     arch_set_current(next);
+}
+
+void sched_run(void)
+{
+    schedule();
     arch_return_to_user();
 }
 

@@ -18,7 +18,9 @@ unsigned invariants_check_ready_queues(void); /* debug: queue consistency (core/
 struct tcb *sched_current(void);
 void sched_tick(void);                 /* timer: charge the current thread's timeslice */
 void sched_yield_current(void);
-/* Chooses the next thread and leaves the kernel to it (or idles). */
+/* Makes the highest-priority runnable thread current (idles if there is none). */
+void schedule(void);
+/* schedule(), then leave the kernel to the current thread. */
 void sched_run(void) __attribute__((noreturn));
 
 #endif

@@ -115,12 +115,13 @@ void syscall_handle(void)
     arch_syscall_args(&caller->context, &args);
     struct syscall_result r = dispatch(caller, &args);
     if (r.error == SYSCALL_RESULT_SET) {
-        sched_run(); /* the handler wrote its own results */
+        schedule(); /* the handler wrote its own results */
+        return;
     }
     if (r.error != BST_OK) {
         r.detail.syscall = args.number;
         exchange_write_error(caller, &r.detail);
     }
     arch_syscall_set_result(&caller->context, r.error, r.value[0], r.value[1]);
-    sched_run();
+    schedule(); /* entry.S then leaves to the current thread */
 }

@@ -54,6 +54,16 @@ struct tcb {
     struct tcb *sched_next, *sched_prev;
     struct thread_queue *blocked_on; /* the wait queue it is in, if BLOCKED */
     struct tcb *queue_next, *queue_prev;
+    /* IPC (kernel/core/ipc.h) */
+    uint8_t ipc_wait;              /* enum ipc_wait: what a BLOCKED thread waits for */
+    bool ipc_grant;                /* a blocked sender's cap had Grant */
+    bool ipc_call;                 /* a blocked sender used Call: it wants a reply */
+    bool ipc_fault;                /* a blocked sender is sending a fault message */
+    uint64_t ipc_badge;            /* a blocked sender's badge */
+    struct tcb *reply_to;          /* the caller this thread may Reply to (one-shot) */
+    struct tcb *replier;           /* the thread holding our reply capability */
+    struct notification *bound_notification;
+    struct fault_info fault;       /* the fault being reported, while ipc_fault */
     struct container_state container;
     char name[TCB_NAME_LEN];
 };

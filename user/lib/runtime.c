@@ -61,7 +61,7 @@ const char *bst_error_name(uint64_t error)
     static const char *const names[BST_E_COUNT] = {
         "ok", "invalid capability", "wrong type", "insufficient rights", "invalid argument",
         "range error", "not enough memory", "delete first", "lookup failed",
-        "truncated message", "not supported", "revoke first", "illegal operation",
+        "truncated message", "not supported", "revoke first", "illegal operation", "would block",
     };
     return error < BST_E_COUNT ? names[error] : "unknown error";
 }

@@ -59,8 +59,8 @@ syscall_entry:
     SAVE_GPRS
     movq %gs:PERCPU_KSTACK_TOP, %rsp
     xorl %ebp, %ebp
-    call syscall_handle              /* never returns: exits through arch_return_to_user */
-    ud2
+    call syscall_handle              /* returns with the thread to run as the current one */
+    jmp arch_exit_to_user
 
 /*
  * Restore the current thread's context and leave the kernel. Threads that
@@ -72,6 +72,10 @@ arch_exit_to_user:
     movq %gs:PERCPU_CTX, %rsp
     cmpq $VECTOR_SYSCALL, CTX_VECTOR(%rsp)
     jne 1f
+    /* The sysret hazard: a non-canonical rip would fault in ring 0. Such a rip leaves by iretq. */
+    movq CTX_VECTOR+16(%rsp), %rax
+    shrq $47, %rax
+    jnz 1f
     RESTORE_GPRS
     movq 32(%rsp), %r11              /* rflags (after vector, error, rip, cs) */
     movq 16(%rsp), %rcx              /* rip */
@@ -120,8 +124,8 @@ interrupt_common:
     SAVE_GPRS
     movq %gs:PERCPU_KSTACK_TOP, %rsp
     xorl %ebp, %ebp
-    call interrupt_from_user         /* never returns */
-    ud2
+    call interrupt_from_user         /* returns with the thread to run as the current one */
+    jmp arch_exit_to_user
 from_kernel:
     SAVE_GPRS
     movq %rsp, %rdi

@@ -104,6 +104,19 @@ void arch_invocation_set_result(struct user_context *ctx, uint64_t error, uint64
     ctx->r9 = words[3];
 }
 
+void arch_set_badge(struct user_context *ctx, uint64_t badge) { ctx->rdi = badge; }
+
+uint64_t arch_message_registers(const struct user_context *ctx, uint64_t words[4])
+{
+    words[0] = ctx->rdx;
+    words[1] = ctx->r10;
+    words[2] = ctx->r8;
+    words[3] = ctx->r9;
+    return ctx->rsi;
+}
+
+uint64_t arch_context_stack_pointer(const struct user_context *ctx) { return ctx->rsp; }
+
 void arch_set_current(struct tcb *tcb)
 {
     struct percpu *cpu = this_cpu();
@@ -123,22 +136,13 @@ void arch_set_current(struct tcb *tcb)
     arch_vspace_activate(tcb->vspace_paddr ? tcb->vspace_paddr : arch_kernel_vspace_root());
 }
 
-void arch_return_to_user(void)
-{
-    struct user_context *ctx = this_cpu()->context;
-    /*
-     * sysret to a non-canonical rip would fault in ring 0 with the user's
-     * stack (the sysret hazard). The last user page is never mapped, so a
-     * syscall cannot return there; anything else leaves through iretq.
-     */
-    if (ctx->vector == VECTOR_SYSCALL && !arch_user_address_ok(ctx->rip))
-        ctx->vector = 0;
-    /* Whatever the thread wrote, it returns to ring 3 with interrupts on. */
-    ctx->cs = SEL_UCODE;
-    ctx->ss = SEL_UDATA;
-    ctx->rflags = sanitise_rflags(ctx->rflags);
-    arch_exit_to_user();
-}
+/*
+ * Leaves the kernel to the current thread. Its context is always sane here:
+ * the CPU or the entry code wrote cs, ss and rflags, arch_context_write
+ * sanitises what a thread may set, and arch_exit_to_user sends any
+ * non-canonical rip through iretq instead of sysret.
+ */
+void arch_return_to_user(void) { arch_exit_to_user(); }
 
 void arch_fault_describe(const struct fault_info *f, char *buf, size_t size)
 {

@@ -65,7 +65,7 @@ void interrupt_from_user(void)
         struct fault_info f = decode_fault(ctx);
         kernel_handle_user_fault(this_cpu()->current, &f);
     }
-    sched_run();
+    schedule(); /* entry.S then leaves to the current thread */
 }
 
 static void print_frame(const struct user_context *r)
