@@ -1,4 +1,5 @@
 #include "string.h"
+#include <stdint.h>
 
 /*
  * Built without builtins so these cannot call themselves (see Makefile).
@@ -6,17 +7,23 @@
  * "enhanced rep movsb/stosb", and free of SSE (the kernel uses none).
  */
 
+/* Whole words first (eight times fewer iterations), then the odd bytes. */
 void *memset(void *dst, int c, size_t n)
 {
     void *d = dst;
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    size_t words = n / 8, bytes = n % 8;
+    uint64_t pattern = 0x0101010101010101ull * (unsigned char)c;
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(bytes) : "a"(pattern) : "memory");
     return dst;
 }
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
     void *d = dst;
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+    size_t words = n / 8, bytes = n % 8;
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(bytes) : : "memory");
     return dst;
 }
 

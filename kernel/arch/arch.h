@@ -148,6 +148,10 @@ struct syscall_args {
 void arch_syscall_args(const struct user_context *ctx, struct syscall_args *out);
 void arch_syscall_set_result(struct user_context *ctx, uint64_t error, uint64_t result0,
                              uint64_t result1);
+/* The error register alone, and the call number a thread entered with. */
+static inline void arch_set_error(struct user_context *ctx, uint64_t error) { ctx->rax = error; }
+static inline uint64_t arch_syscall_number(const struct user_context *ctx) { return ctx->rax; }
+
 /* IPC: the badge register of a receive (rdi); a sender's message info and words 0-3;
  * a thread's stack pointer (fault messages). */
 void arch_set_badge(struct user_context *ctx, uint64_t badge);

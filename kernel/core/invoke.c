@@ -134,14 +134,17 @@ static void copy_results_out(struct invocation *inv, uint64_t reg_out[4])
 
 static struct invocation current_invocation; /* one CPU, kernel not reentrant */
 
-/* Copies the request in once; words the caller did not send read as 0, never as leftovers. */
+/*
+ * Copies the request in once. Words past length keep whatever an earlier call
+ * left there: every handler checks inv_has_args() for the words it reads, so
+ * it never looks past what this caller sent.
+ */
 static enum bst_error read_request(struct invocation *inv, uint64_t msginfo, const uint64_t reg_words[4])
 {
     inv->label = bst_msginfo_label(msginfo);
     inv->length = bst_msginfo_length(msginfo);
     if (inv->length > BST_MSG_MAX_WORDS)
         return inv_fail(inv, BST_E_RANGE, BST_ARG_NONE, 0, BST_MSG_MAX_WORDS, "message too long");
-    memset(inv->mr + inv->length, 0, (BST_MSG_MAX_WORDS - inv->length) * sizeof(uint64_t));
     if (!copy_message_in(inv, reg_words))
         return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0, "no exchange frame");
     return BST_OK;

@@ -31,7 +31,8 @@ enum bst_error inv_fail(struct invocation *inv, enum bst_error code, uint64_t ar
 enum bst_error inv_fail_lookup(struct invocation *inv, uint64_t argument, unsigned bits_resolved,
                                const char *why);
 
-/* Checks that at least n message words were supplied. */
+/* Checks that at least n message words were supplied. Handlers call it before
+ * reading any word: words past the caller's length are stale. */
 bool inv_has_args(struct invocation *inv, unsigned n, enum bst_error *error);
 
 /* Looks up a capability by address in the caller's CSpace (depth 64). */

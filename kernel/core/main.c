@@ -33,7 +33,9 @@ void kernel_device_irq(unsigned irq)
 {
     /* Masked until the driver acks (IRQHandler_Ack): a level-triggered line would fire again at once. */
     arch_irq_mask(irq);
-    /* Only the bits for now: waking a thread waiting on the notification is the IPC issue's Signal. */
+    /* A Signal on the bound notification: a driver waiting there becomes runnable, and the
+     * scheduler pass on the way out of the interrupt runs it at once if it outranks the
+     * interrupted thread. */
     if (!irq_signal(irq))
         log_debug("irq %u: no notification bound; the line stays masked", irq);
 }

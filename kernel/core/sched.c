@@ -7,9 +7,9 @@
 static struct tcb *queue_head[SCHED_PRIORITIES];
 static struct tcb *queue_tail[SCHED_PRIORITIES];
 static uint64_t nonempty[BITMAP_WORDS];
-static struct tcb *current;
+struct tcb *sched_current_thread;
 /* Set whenever the ready queues change: only then can the choice of thread change. */
-static bool reschedule_pending;
+bool sched_reschedule_pending;
 
 static bool queued(const struct tcb *t) { return t->sched_prev || queue_head[t->priority] == t; }
 
@@ -26,7 +26,7 @@ void sched_enqueue(struct tcb *t)
         queue_head[p] = t;
     queue_tail[p] = t;
     nonempty[p / 64] |= 1ull << (p % 64);
-    reschedule_pending = true;
+    sched_reschedule_pending = true;
 }
 
 void sched_dequeue(struct tcb *t)
@@ -45,7 +45,21 @@ void sched_dequeue(struct tcb *t)
     t->sched_next = t->sched_prev = 0;
     if (!queue_head[p])
         nonempty[p / 64] &= ~(1ull << (p % 64));
-    reschedule_pending = true;
+    sched_reschedule_pending = true;
+}
+
+void sched_prefer(struct tcb *t)
+{
+    unsigned p = t->priority;
+    if (queue_head[p] == t || !t->sched_prev)
+        return;
+    sched_dequeue(t);
+    t->sched_prev = 0;
+    t->sched_next = queue_head[p];
+    queue_head[p]->sched_prev = t;
+    queue_head[p] = t;
+    nonempty[p / 64] |= 1ull << (p % 64);
+    sched_reschedule_pending = true;
 }
 
 struct tcb *sched_pick(void)
@@ -59,14 +73,13 @@ struct tcb *sched_pick(void)
     return 0;
 }
 
-struct tcb *sched_current(void) { return current; }
 
 void sched_tick(void)
 {
-    if (!current || current->timeslice_left == 0)
+    if (!sched_current_thread || sched_current_thread->timeslice_left == 0)
         return;
-    if (--current->timeslice_left == 0) {
-        current->timeslice_left = SCHED_TIMESLICE_TICKS;
+    if (--sched_current_thread->timeslice_left == 0) {
+        sched_current_thread->timeslice_left = SCHED_TIMESLICE_TICKS;
         sched_yield_current();
     }
 }
@@ -74,28 +87,27 @@ void sched_tick(void)
 void sched_yield_current(void)
 {
     /* Round robin: the current thread goes behind its equals. */
-    if (current && current->state == THREAD_RUNNING) {
-        sched_dequeue(current);
-        sched_enqueue(current);
+    if (sched_current_thread && sched_current_thread->state == THREAD_RUNNING) {
+        sched_dequeue(sched_current_thread);
+        sched_enqueue(sched_current_thread);
     }
 }
 
-void schedule(void)
+void schedule_slow(void)
 {
-    if (!reschedule_pending && current)
-        return; /* nothing changed: the current thread carries on */
-    reschedule_pending = false;
+    sched_reschedule_pending = false;
     struct tcb *next = sched_pick();
     if (!next) {
-        current = 0;
+        /* No thread: the exit path idles (after saving what the old thread still has live). */
+        sched_current_thread = 0;
         if (kernel_exit_when_idle)
             arch_shutdown(KERNEL_EXIT_IDLE); /* test runs: nothing left to run */
         arch_set_current(0);
-        arch_idle();
-    }
-    if (next == current)
         return;
-    current = next;
+    }
+    if (next == sched_current_thread)
+        return;
+    sched_current_thread = next;
     tcb_refresh_cached(next); /* its spaces may have been revoked while it waited */
     arch_set_current(next);
 }

@@ -13,13 +13,23 @@
 
 void sched_enqueue(struct tcb *tcb);   /* at the tail of its priority */
 void sched_dequeue(struct tcb *tcb);
+/* IPC woke tcb for the current thread: put it first among its equals, so a
+ * direct switch happens when its priority allows. */
+void sched_prefer(struct tcb *tcb);
 struct tcb *sched_pick(void);          /* highest-priority runnable thread, or NULL */
 unsigned invariants_check_ready_queues(void); /* debug: queue consistency (core/invariant.c) */
-struct tcb *sched_current(void);
+extern struct tcb *sched_current_thread;
+extern bool sched_reschedule_pending;
+static inline struct tcb *sched_current(void) { return sched_current_thread; }
 void sched_tick(void);                 /* timer: charge the current thread's timeslice */
 void sched_yield_current(void);
 /* Makes the highest-priority runnable thread current (idles if there is none). */
-void schedule(void);
+void schedule_slow(void);
+static inline void schedule(void)
+{
+    if (sched_reschedule_pending || !sched_current_thread)
+        schedule_slow(); /* only when the ready queues changed */
+}
 /* schedule(), then leave the kernel to the current thread. */
 void sched_run(void) __attribute__((noreturn));
 

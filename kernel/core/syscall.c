@@ -1,127 +1,202 @@
 /*
  * System call dispatch. Scalars arrive in registers; anything else is read
  * from the caller's exchange frame (core/exchange.c). Each call has one short
- * handler; a failing call returns a precise code and writes its detail into
- * the exchange frame, and has changed nothing.
+ * handler that sets the caller's result registers itself (unless the caller
+ * blocks); a failing call returns a precise code, writes its detail into the
+ * exchange frame, and has changed nothing. entry.S leaves the kernel to
+ * whichever thread is current afterwards.
  */
 #include <bastion/syscall.h>
-#include <bastion/error.h>
+#include <bastion/ipc.h>
+#include "kernel/core/syscall.h"
+#include "kernel/core/cspace.h"
 #include "kernel/core/exchange.h"
 #include "kernel/core/invoke.h"
-#include "kernel/core/invariant.h"
-#include "kernel/core/cspace.h"
-#include "kernel/core/kernel.h"
 #include "kernel/core/sched.h"
+#include "kernel/object/endpoint.h"
 #include "kernel/lib/log.h"
 
-/* A handler that wrote the caller's result registers itself returns this. */
-#define SYSCALL_RESULT_SET UINT64_MAX
-
-struct syscall_result {
-    uint64_t error;
-    uint64_t value[2];
-    struct bst_error_detail detail;
-};
-
-static struct syscall_result ok(uint64_t v0, uint64_t v1)
+void syscall_ok(struct tcb *caller, uint64_t r0, uint64_t r1)
 {
-    return (struct syscall_result){.error = BST_OK, .value = {v0, v1}};
+    arch_syscall_set_result(&caller->context, BST_OK, r0, r1);
 }
 
-static struct syscall_result fail(enum bst_error code, uint64_t argument, uint64_t min, uint64_t max)
+void syscall_fail(struct tcb *caller, uint64_t number, enum bst_error code, uint64_t argument,
+                  uint64_t min, uint64_t max)
 {
-    return (struct syscall_result){
-        .error = code,
-        .detail = {.code = code, .argument = argument, .min = min, .max = max},
-    };
+    struct bst_error_detail d = {.code = code, .argument = argument, .min = min, .max = max, .syscall = number};
+    arch_syscall_set_result(&caller->context, code, 0, 0);
+    exchange_write_error(caller, &d);
 }
 
-#ifdef BASTION_DEBUG
-static struct syscall_result debug_puts(struct tcb *caller, const struct syscall_args *a)
+void syscall_fail_lookup(struct tcb *caller, uint64_t number, uint64_t argument, unsigned bits_resolved)
 {
-    char text[BST_EXCHANGE_DATA_SIZE + 1];
-    uint64_t count = a->arg[0];
-    if (count > BST_EXCHANGE_DATA_SIZE) {
-        log_debug("debug_puts: %s asked to print %llu bytes; the exchange data area holds %zu",
-                  caller->name, (unsigned long long)count, BST_EXCHANGE_DATA_SIZE);
-        return fail(BST_E_RANGE, 0, 0, BST_EXCHANGE_DATA_SIZE);
-    }
-    /* One copy into kernel memory; the thread cannot change what we print. */
-    if (!exchange_copy_in(caller, offsetof(struct bst_exchange, data), text, count))
-        return fail(BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0);
-    for (uint64_t i = 0; i < count; i++) {
-        if (text[i] == '\n')
-            arch_serial_putc('\r');
-        arch_serial_putc(text[i]);
-    }
-    return ok(count, 0);
+    struct bst_error_detail d = {.code = BST_E_LOOKUP_FAILED, .argument = argument,
+                                 .bits_resolved = bits_resolved, .syscall = number};
+    arch_syscall_set_result(&caller->context, BST_E_LOOKUP_FAILED, 0, 0);
+    exchange_write_error(caller, &d);
 }
 
-/* Tests use this to see what a slot holds; there is no such call in release builds. */
-static struct syscall_result debug_cap_info(struct tcb *caller, uint64_t cptr)
+/* The endpoint cap at cptr with the right needed, or NULL after failing the call. */
+static struct slot *endpoint_cap(struct tcb *caller, uint64_t number, uint64_t cptr, unsigned right)
 {
     struct lookup_result r = cspace_lookup(&caller->cspace_root.cap, cptr, CSPACE_WORD_BITS, false);
     if (!r.slot) {
-        struct syscall_result f = fail(BST_E_LOOKUP_FAILED, 0, 0, 0);
-        f.detail.bits_resolved = r.bits_resolved;
-        return f;
+        syscall_fail_lookup(caller, number, 0, r.bits_resolved);
+        return 0;
     }
     const struct cap *c = &r.slot->cap;
-    return ok(cap_type(c) | (uint64_t)cap_rights(c) << 8 | (uint64_t)cap_flags(c) << 16, c->w2);
+    if (cap_is_null(c))
+        syscall_fail(caller, number, BST_E_INVALID_CAP, 0, 0, 0);
+    else if (cap_type(c) != BST_OBJ_ENDPOINT)
+        syscall_fail(caller, number, BST_E_WRONG_TYPE, 0, BST_OBJ_ENDPOINT, BST_OBJ_ENDPOINT);
+    else if (!(cap_rights(c) & right))
+        syscall_fail(caller, number, BST_E_RIGHTS, 0, right, right);
+    else
+        return r.slot;
+    return 0;
 }
 
-static struct syscall_result debug_call(struct tcb *caller, const struct syscall_args *a)
+static void sys_send(struct tcb *caller, uint64_t number, uint64_t cptr, bool call, bool blocking)
 {
-    switch (a->number) {
-    case BST_SYS_DEBUG_NULL: return ok(0, 0);
-    case BST_SYS_DEBUG_PUTS: return debug_puts(caller, a);
-    case BST_SYS_DEBUG_TICKS: return ok(kernel_ticks(), 0);
-    case BST_SYS_DEBUG_CPUINFO: return ok(arch_cpu_features(), arch_tsc_hz());
-    case BST_SYS_DEBUG_CHECK_INVARIANTS: return ok(invariants_check(), 0);
-    case BST_SYS_DEBUG_CAP_INFO: return debug_cap_info(caller, a->arg[0]);
-    case BST_SYS_DEBUG_SHUTDOWN:
-        log_info("shutdown requested by %s, status %llu", caller->name,
-                 (unsigned long long)a->arg[0]);
-        arch_shutdown(a->arg[0]);
-    default: break;
+    struct slot *s = endpoint_cap(caller, number, cptr, BST_RIGHT_WRITE);
+    if (!s)
+        return;
+    unsigned rights = cap_rights(&s->cap);
+    struct send_mode mode = {
+        .badge = s->cap.w2,
+        .grant = rights & BST_RIGHT_GRANT,
+        .grant_reply = rights & BST_RIGHT_GRANT_REPLY,
+        .call = call,
+        .blocking = blocking,
+    };
+    endpoint_send(endpoint_of(&s->cap), caller, &mode);
+}
+
+static void sys_receive(struct tcb *caller, uint64_t number, uint64_t cptr, bool blocking)
+{
+    struct slot *s = endpoint_cap(caller, number, cptr, BST_RIGHT_READ);
+    if (s)
+        endpoint_receive(endpoint_of(&s->cap), caller, blocking);
+}
+
+static void sys_reply(struct tcb *caller)
+{
+    if (endpoint_reply(caller))
+        syscall_ok(caller, 0, 0);
+    else
+        syscall_fail(caller, BST_SYS_REPLY, BST_E_INVALID_CAP, BST_ARG_NONE, 0, 0);
+}
+
+/* Call: IPC on an endpoint, an invocation on any other kernel object. */
+static void sys_call(struct tcb *caller, uint64_t cptr, uint64_t msginfo, const uint64_t words[4])
+{
+    struct lookup_result r = cspace_lookup(&caller->cspace_root.cap, cptr, CSPACE_WORD_BITS, false);
+    if (r.slot && cap_type(&r.slot->cap) == BST_OBJ_ENDPOINT)
+        sys_send(caller, BST_SYS_CALL, cptr, true, true);
+    else
+        invoke_syscall(caller, cptr, msginfo, words);
+}
+
+/* One handler per call number; each answers its caller (unless the caller blocks). */
+static void h_call(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    uint64_t words[4] = {a2, a3, a4, a5};
+    sys_call(c, a0, a1, words);
+}
+
+static void h_send(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+    sys_send(c, BST_SYS_SEND, a0, false, true);
+}
+
+static void h_nbsend(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+    sys_send(c, BST_SYS_NBSEND, a0, false, false);
+}
+
+static void h_recv(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+    sys_receive(c, BST_SYS_RECV, a0, true);
+}
+
+static void h_nbrecv(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+    sys_receive(c, BST_SYS_NBRECV, a0, false);
+}
+
+static void h_reply(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+    sys_reply(c);
+}
+
+static void h_replyrecv(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+    /* The endpoint is checked first, so a bad cap changes nothing. Without a
+     * reply capability this is a plain Recv, as in seL4. */
+    struct slot *s = endpoint_cap(c, BST_SYS_REPLYRECV, a0, BST_RIGHT_READ);
+    if (s) {
+        endpoint_reply(c);
+        endpoint_receive(endpoint_of(&s->cap), c, true);
     }
-    return fail(BST_E_NOT_SUPPORTED, BST_ARG_NONE, BST_SYS_DEBUG_FIRST, BST_SYS_DEBUG_LAST - 1);
 }
-#endif
 
-static struct syscall_result dispatch(struct tcb *caller, const struct syscall_args *a)
+static void h_yield(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
+    (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+    sched_yield_current();
+    syscall_ok(c, 0, 0);
+}
+
 #ifdef BASTION_DEBUG
-    if (a->number >= BST_SYS_DEBUG_FIRST && a->number < BST_SYS_DEBUG_LAST)
-        return debug_call(caller, a);
-#endif
-    if (a->number == BST_SYS_CALL) {
-        invoke_syscall(caller, a->arg[0], a->arg[1], &a->arg[2]);
-        return (struct syscall_result){.error = SYSCALL_RESULT_SET};
-    }
-    if (a->number == BST_SYS_YIELD) {
-        sched_yield_current();
-        return ok(0, 0);
-    }
-    log_debug("syscall: %s made unknown or not yet implemented call %llu", caller->name,
-              (unsigned long long)a->number);
-    return fail(BST_E_NOT_SUPPORTED, BST_ARG_NONE, 0, 0);
+/* The null call does nothing at all: it measures kernel entry and exit. */
+static void h_debug_null(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+    arch_set_error(&c->context, BST_OK);
 }
 
-void syscall_handle(void)
+static void h_debug(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+    syscall_debug(c, arch_syscall_number(&c->context), a0);
+}
+#define HANDLER_COUNT BST_SYS_DEBUG_LAST
+#else
+#define HANDLER_COUNT BST_SYS_XCALL
+#endif
+
+typedef void (*syscall_fn)(struct tcb *, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+static const syscall_fn handlers[HANDLER_COUNT] = {
+    [BST_SYS_CALL] = h_call,       [BST_SYS_SEND] = h_send,     [BST_SYS_NBSEND] = h_nbsend,
+    [BST_SYS_RECV] = h_recv,       [BST_SYS_NBRECV] = h_nbrecv, [BST_SYS_REPLY] = h_reply,
+    [BST_SYS_REPLYRECV] = h_replyrecv, [BST_SYS_YIELD] = h_yield,
+#ifdef BASTION_DEBUG
+    [BST_SYS_DEBUG_NULL] = h_debug_null,
+    [BST_SYS_DEBUG_PUTS... BST_SYS_DEBUG_LAST - 1] = h_debug,
+#endif
+};
+
+static void unknown_call(struct tcb *caller, uint64_t number)
+{
+    log_debug("syscall: %s made unknown call %llu", caller->name, (unsigned long long)number);
+    syscall_fail(caller, number, BST_E_NOT_SUPPORTED, BST_ARG_NONE, 0, 0);
+}
+
+void syscall_handle(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+                    uint64_t number)
 {
     struct tcb *caller = sched_current();
-    struct syscall_args args;
-    arch_syscall_args(&caller->context, &args);
-    struct syscall_result r = dispatch(caller, &args);
-    if (r.error == SYSCALL_RESULT_SET) {
-        schedule(); /* the handler wrote its own results */
-        return;
-    }
-    if (r.error != BST_OK) {
-        r.detail.syscall = args.number;
-        exchange_write_error(caller, &r.detail);
-    }
-    arch_syscall_set_result(&caller->context, r.error, r.value[0], r.value[1]);
-    schedule(); /* entry.S then leaves to the current thread */
+    if (number < HANDLER_COUNT && handlers[number])
+        handlers[number](caller, a0, a1, a2, a3, a4, a5);
+    else
+        unknown_call(caller, number);
+    schedule(); /* cheap unless the ready queues changed */
 }

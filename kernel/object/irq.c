@@ -125,7 +125,7 @@ bool irq_signal(unsigned irq)
 {
     if (irq >= ARCH_IRQ_LINES || !lines[irq].notification)
         return false;
-    notification_add_bits(lines[irq].notification, lines[irq].bits);
+    notification_signal(notification_at(lines[irq].notification), lines[irq].bits);
     return true;
 }
 

@@ -9,7 +9,8 @@
 
 #include <bastion/types.h>
 
-/* An interrupt arrived on irq (masked by now): signals its notification; false if none is bound. */
+/* An interrupt arrived on irq (masked by now): Signals its notification with the
+ * line's bits (waking a waiter); false if none is bound. */
 bool irq_signal(unsigned irq);
 
 /* The notification at paddr is dying: every line bound to it is unbound. */

@@ -1,7 +1,8 @@
 /*
  * Thread control blocks and their invocations: Configure, SetPriority,
  * SetMCP, ReadRegisters, WriteRegisters, Resume, Suspend (reference:
- * docs/threads-and-devices.md). Every handler checks everything before it
+ * docs/threads-and-devices.md), BindNotification and UnbindNotification
+ * (docs/notifications.md). Every handler checks everything before it
  * changes anything, so a failed invocation has no effect.
  */
 #include "kernel/object/tcb.h"
@@ -10,6 +11,7 @@
 #include "kernel/core/delete.h"
 #include "kernel/core/invoke.h"
 #include "kernel/core/sched.h"
+#include "kernel/object/notification.h"
 #include "kernel/object/objects.h"
 #include "lib/string.h"
 
@@ -105,7 +107,11 @@ void tcb_stop(struct tcb *t)
  * queue, so it never runs again; results written into its context before
  * then land in memory that stays unused until its untyped is revoked.
  */
-void tcb_finalise(struct tcb *tcb) { tcb_stop(tcb); }
+void tcb_finalise(struct tcb *tcb)
+{
+    tcb_stop(tcb);
+    notification_unbind_tcb(tcb); /* the notification may outlive the thread */
+}
 
 static bool tcb_configured(const struct tcb *t)
 {
@@ -332,6 +338,37 @@ static enum bst_error tcb_suspend(struct tcb *t)
     return BST_OK;
 }
 
+/* ---- BindNotification, UnbindNotification */
+
+static enum bst_error tcb_bind_notification(struct invocation *inv, struct tcb *t)
+{
+    enum bst_error e;
+    if (!inv_has_args(inv, 1, &e))
+        return e;
+    struct slot *s = inv_lookup_typed(inv, inv->mr[0], BST_OBJ_NOTIFICATION, 0, &e);
+    if (!s)
+        return e;
+    if (!(cap_rights(&s->cap) & BST_RIGHT_READ))
+        return inv_fail(inv, BST_E_RIGHTS, 0, BST_RIGHT_READ, BST_RIGHT_READ,
+                        "the bound thread receives the signals: binding needs the read right");
+    struct notification *n = notification_at(s->cap.paddr);
+    if (t->bound_notification)
+        return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0,
+                        "the thread has a bound notification already");
+    if (n->bound_tcb)
+        return inv_fail(inv, BST_E_ILLEGAL_OPERATION, 0, 0, 0, "the notification is bound to a thread already");
+    notification_bind(n, t);
+    return BST_OK;
+}
+
+static enum bst_error tcb_unbind_notification(struct invocation *inv, struct tcb *t)
+{
+    if (!t->bound_notification)
+        return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0, "the thread has no bound notification");
+    notification_unbind_tcb(t);
+    return BST_OK;
+}
+
 enum bst_error tcb_invoke(struct invocation *inv)
 {
     struct tcb *t = tcb_of(&inv->slot->cap);
@@ -343,8 +380,11 @@ enum bst_error tcb_invoke(struct invocation *inv)
     case BST_TCB_WRITE_REGISTERS: return tcb_write_registers(inv, t);
     case BST_TCB_RESUME: return tcb_resume_invocation(inv, t);
     case BST_TCB_SUSPEND: return tcb_suspend(t);
+    case BST_TCB_BIND_NOTIFICATION: return tcb_bind_notification(inv, t);
+    case BST_TCB_UNBIND_NOTIFICATION: return tcb_unbind_notification(inv, t);
     default:
-        return inv_fail(inv, BST_E_NOT_SUPPORTED, BST_ARG_NONE, BST_TCB_CONFIGURE, BST_TCB_SUSPEND,
+        /* The TCB labels are two runs (the binding ones were appended): min..max spans both. */
+        return inv_fail(inv, BST_E_NOT_SUPPORTED, BST_ARG_NONE, BST_TCB_CONFIGURE, BST_TCB_UNBIND_NOTIFICATION,
                         "unknown TCB invocation");
     }
 }

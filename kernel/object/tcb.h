@@ -59,6 +59,7 @@ struct tcb {
     bool ipc_grant;                /* a blocked sender's cap had Grant */
     bool ipc_call;                 /* a blocked sender used Call: it wants a reply */
     bool ipc_fault;                /* a blocked sender is sending a fault message */
+    bool ipc_grant_reply;          /* caps may come back in the reply to its Call */
     uint64_t ipc_badge;            /* a blocked sender's badge */
     struct tcb *reply_to;          /* the caller this thread may Reply to (one-shot) */
     struct tcb *replier;           /* the thread holding our reply capability */

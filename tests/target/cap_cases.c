@@ -198,8 +198,8 @@ static const char *invoke_errors(void)
     register uint64_t rsi __asm__("rsi") = bst_msginfo(BST_UNTYPED_RETYPE, 0, 100);
     __asm__ volatile("syscall" : "+r"(rax), "+r"(rdi), "+r"(rsi) : : "rcx", "r11", "rdx", "r8", "r9", "r10", "memory");
     CHECK(rax == BST_E_RANGE);
-    /* An invocation on an object type without invocations. */
-    CHECK(retype(ut, BST_OBJ_ENDPOINT, 0, S(1), 1) == BST_OK);
+    /* An invocation on an object type without invocations (a Call on an endpoint is IPC). */
+    CHECK(retype(ut, BST_OBJ_NOTIFICATION, 0, S(1), 1) == BST_OK);
     CHECK(bst_invoke(S(1), BST_UNTYPED_RETYPE, 7, w, 0) == BST_E_NOT_SUPPORTED);
     scratch_reset();
     return 0;

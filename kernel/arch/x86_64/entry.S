@@ -45,6 +45,13 @@
 
     .text
     .global syscall_entry
+/*
+ * syscall saves only what C may clobber (rax, rcx, rdx, rsi, rdi, r8-r11)
+ * plus the frame. rbx, rbp and r12-r15 are preserved by the C code, so they
+ * still hold the user's values when syscall_handle returns: if the same
+ * thread continues they need no saving or restoring at all; if the kernel
+ * switched threads, they are written into the old thread's context then.
+ */
 syscall_entry:
     swapgs
     movq %rsp, %gs:PERCPU_USER_RSP
@@ -56,24 +63,66 @@ syscall_entry:
     pushq %rcx                       /* user rip */
     pushq $0                         /* error */
     pushq $VECTOR_SYSCALL
-    SAVE_GPRS
+    pushq %rax
+    subq $8, %rsp                    /* rbx: saved only on a switch */
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    subq $8, %rsp                    /* rbp */
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    subq $32, %rsp                   /* r12-r15 */
+    movq %rsp, %r11                  /* this thread's context (r11 is saved already) */
     movq %gs:PERCPU_KSTACK_TOP, %rsp
-    xorl %ebp, %ebp
+    pushq %r11                       /* kept for the exit: was there a switch? */
+    pushq %rax                       /* 7th argument: the call number */
+    movq %r10, %rcx
     call syscall_handle              /* returns with the thread to run as the current one */
+    popq %rax                        /* the call number slot */
+    popq %rdi                        /* the context we entered with */
+    cmpq %gs:PERCPU_CTX, %rdi
+    jne syscall_switched
+    /* Same thread: restore what C may have clobbered and leave by sysret. */
+    movq %rdi, %rsp
+    movq CTX_RAX(%rsp), %rax
+    movq CTX_RDX(%rsp), %rdx
+    movq CTX_RSI(%rsp), %rsi
+    movq CTX_R8(%rsp), %r8
+    movq CTX_R9(%rsp), %r9
+    movq CTX_R10(%rsp), %r10
+    movq CTX_RFLAGS(%rsp), %r11
+    movq CTX_RIP(%rsp), %rcx
+    movq CTX_RDI(%rsp), %rdi
+    movq CTX_RSP(%rsp), %rsp
+    swapgs
+    sysretq
+syscall_switched:
+    /* The old thread's callee-saved registers are still live: complete its context. */
+    movq %rbx, CTX_RBX(%rdi)
+    movq %rbp, CTX_RBP(%rdi)
+    movq %r12, CTX_R12(%rdi)
+    movq %r13, CTX_R13(%rdi)
+    movq %r14, CTX_R14(%rdi)
+    movq %r15, CTX_R15(%rdi)
     jmp arch_exit_to_user
 
 /*
- * Restore the current thread's context and leave the kernel. Threads that
- * entered through syscall leave through sysret (rip was checked canonical by
- * the C caller); everything else through iretq.
+ * Restore the current thread's whole context and leave the kernel (or idle
+ * when there is no current thread). Threads that entered through syscall
+ * leave through sysret; everything else through iretq.
  */
     .global arch_exit_to_user
 arch_exit_to_user:
     movq %gs:PERCPU_CTX, %rsp
+    testq %rsp, %rsp
+    jz arch_idle
     cmpq $VECTOR_SYSCALL, CTX_VECTOR(%rsp)
     jne 1f
     /* The sysret hazard: a non-canonical rip would fault in ring 0. Such a rip leaves by iretq. */
-    movq CTX_VECTOR+16(%rsp), %rax
+    movq CTX_RIP(%rsp), %rax
     shrq $47, %rax
     jnz 1f
     RESTORE_GPRS

@@ -27,6 +27,25 @@
 #define CTX_GPR_COUNT 15
 #define CTX_VECTOR    (CTX_GPR_COUNT * 8)
 #define CTX_SIZE      ((CTX_GPR_COUNT + 7) * 8)
+/* Offsets of single registers in struct user_context (cpu.h). */
+#define CTX_R15 0
+#define CTX_R14 8
+#define CTX_R13 16
+#define CTX_R12 24
+#define CTX_R11 32
+#define CTX_R10 40
+#define CTX_R9  48
+#define CTX_R8  56
+#define CTX_RBP 64
+#define CTX_RDI 72
+#define CTX_RSI 80
+#define CTX_RDX 88
+#define CTX_RCX 96
+#define CTX_RBX 104
+#define CTX_RAX 112
+#define CTX_RIP (CTX_VECTOR + 16)
+#define CTX_RFLAGS (CTX_VECTOR + 32)
+#define CTX_RSP (CTX_VECTOR + 40)
 #define VECTOR_SYSCALL 0x100 /* marks a context saved by the syscall entry */
 
 #endif

@@ -1,0 +1,23 @@
+/* System call dispatch and the helpers every handler uses to answer its caller. */
+#ifndef BASTION_CORE_SYSCALL_H
+#define BASTION_CORE_SYSCALL_H
+
+#include <bastion/error.h>
+#include "kernel/object/tcb.h"
+
+/* Entry from entry.S with the caller's argument registers and call number. */
+void syscall_handle(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+                    uint64_t number);
+
+/* rax = BST_OK, rdx = r0, rsi = r1. */
+void syscall_ok(struct tcb *caller, uint64_t r0, uint64_t r1);
+/* rax = code; the detail goes to the caller's exchange frame. */
+void syscall_fail(struct tcb *caller, uint64_t number, enum bst_error code, uint64_t argument,
+                  uint64_t min, uint64_t max);
+void syscall_fail_lookup(struct tcb *caller, uint64_t number, uint64_t argument, unsigned bits_resolved);
+
+#ifdef BASTION_DEBUG
+void syscall_debug(struct tcb *caller, uint64_t number, uint64_t arg0);
+#endif
+
+#endif
