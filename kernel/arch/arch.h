@@ -140,6 +140,18 @@ void arch_irq_unmask(unsigned irq);
 /* Lines the kernel keeps for itself: never handed to user level. */
 bool arch_irq_reserved(unsigned irq);
 
+/*
+ * I/O ports user mode may use (object/ioport.c decides which). Load opens
+ * exactly these ranges from now on and closes the ones loaded before; the
+ * work is proportional to the ranges, not to the port space. At most
+ * ARCH_IO_RANGES ranges at once. An architecture without port I/O does nothing.
+ */
+#define ARCH_IO_RANGES 4u
+struct arch_port_range {
+    uint16_t first, last; /* inclusive */
+};
+void arch_io_ports_load(const struct arch_port_range *ranges, unsigned count);
+
 /* System call arguments and results, in the register convention of abi/bastion/syscall.h. */
 struct syscall_args {
     uint64_t number;

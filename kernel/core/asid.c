@@ -13,6 +13,7 @@ struct asid_entry {
 };
 
 static struct asid_entry asid_table[ASID_COUNT];
+static struct asid_ports port_grants[ASID_COUNT]; /* entry 0 stays empty: ASID_NONE has no grants */
 static unsigned free_count = ASID_COUNT - 1;
 static unsigned next_asid = 1;
 static uint64_t generation;
@@ -49,6 +50,7 @@ void asid_release(uint64_t identity)
     if (asid_root(identity) == 0)
         return;
     asid_table[identity & ASID_MASK] = (struct asid_entry){0, 0};
+    port_grants[identity & ASID_MASK].count = 0; /* a recycled ASID starts with no ports */
     free_count++;
 }
 
@@ -62,4 +64,41 @@ uint64_t asid_of_root(uint64_t root, uint64_t hint)
             return identity_of(asid);
     }
     return ASID_NONE;
+}
+
+static bool same_range(struct arch_port_range r, uint16_t first, uint16_t last)
+{
+    return r.first == first && r.last == last;
+}
+
+bool asid_ports_add(uint64_t identity, uint16_t first, uint16_t last)
+{
+    if (asid_root(identity) == 0)
+        return false;
+    struct asid_ports *g = &port_grants[identity & ASID_MASK];
+    for (unsigned i = 0; i < g->count; i++) {
+        if (same_range(g->range[i], first, last))
+            return true; /* binding twice takes no second entry */
+    }
+    if (g->count == ASID_PORT_RANGES)
+        return false;
+    g->range[g->count++] = (struct arch_port_range){first, last};
+    return true;
+}
+
+/* Issued ranges never overlap, so a range is removed by exact match. Bounded by the table. */
+void asid_ports_remove(uint16_t first, uint16_t last)
+{
+    for (unsigned asid = 1; asid < ASID_COUNT; asid++) {
+        struct asid_ports *g = &port_grants[asid];
+        for (unsigned i = 0; i < g->count; i++) {
+            if (same_range(g->range[i], first, last))
+                g->range[i--] = g->range[--g->count]; /* order does not matter */
+        }
+    }
+}
+
+const struct asid_ports *asid_ports_of(uint64_t identity)
+{
+    return asid_root(identity) ? &port_grants[identity & ASID_MASK] : &port_grants[0];
 }

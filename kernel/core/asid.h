@@ -11,6 +11,7 @@
 #define BASTION_CORE_ASID_H
 
 #include <bastion/types.h>
+#include "kernel/arch/arch.h" /* struct arch_port_range */
 
 #define ASID_BITS 12
 #define ASID_COUNT (1u << ASID_BITS) /* entry 0 is never handed out */
@@ -26,5 +27,22 @@ void asid_release(uint64_t identity);
 uint64_t asid_root(uint64_t identity);
 /* The identity of a live root: `hint` (a PML4 cap's word 3) if it is right, else found by search. */
 uint64_t asid_of_root(uint64_t root, uint64_t hint);
+
+/*
+ * I/O port grants (IOPort_Bind): up to ASID_PORT_RANGES ranges per address
+ * space, kept here so that binding allocates nothing. Releasing an identity
+ * drops its grants. Pure bookkeeping: object/ioport.c loads them into the CPU.
+ */
+#define ASID_PORT_RANGES ARCH_IO_RANGES
+struct asid_ports {
+    struct arch_port_range range[ASID_PORT_RANGES];
+    unsigned count;
+};
+/* Adds [first, last] to the identity's grants (true if it is there already); false when full or dead. */
+bool asid_ports_add(uint64_t identity, uint16_t first, uint16_t last);
+/* Removes the range [first, last] from every address space that has it. */
+void asid_ports_remove(uint16_t first, uint16_t last);
+/* The identity's grants; empty ones for ASID_NONE or a dead identity. */
+const struct asid_ports *asid_ports_of(uint64_t identity);
 
 #endif

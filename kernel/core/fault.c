@@ -1,18 +1,24 @@
 /*
- * User faults. Until fault endpoints exist (IPC), a faulting thread is stopped
- * and the fault is reported on the kernel log in one clear line; the kernel
- * itself carries on. A user fault is never a kernel panic.
+ * User faults become messages. A thread with a fault endpoint sends its
+ * fault there as a Call (label and words in abi/bastion/ipc.h) and waits; the
+ * handler's reply resumes it (re-running the faulting instruction, after the
+ * handler fixed the cause, e.g. mapped the missing page) or leaves it
+ * stopped. A thread without a fault endpoint (or whose endpoint cannot take
+ * the message) is stopped and reported on the kernel log. Never a panic.
  */
+#include <bastion/ipc.h>
+#include "kernel/core/ipc.h"
 #include "kernel/core/kernel.h"
 #include "kernel/core/sched.h"
+#include "kernel/object/endpoint.h"
 #include "kernel/lib/log.h"
 
-void kernel_handle_user_fault(struct tcb *tcb, const struct fault_info *fault)
+static void report_and_stop(struct tcb *tcb, const struct fault_info *fault, const char *why)
 {
     char what[160];
     arch_fault_describe(fault, what, sizeof(what));
-    log_warn("user fault: thread '%s' at rip %#llx: %s; thread stopped (no fault handler)",
-             tcb->name, (unsigned long long)fault->ip, what);
+    log_warn("user fault: thread '%s' at rip %#llx: %s; thread stopped (%s)", tcb->name,
+             (unsigned long long)fault->ip, what, why);
     tcb->state = THREAD_FAULTED;
     sched_dequeue(tcb);
     if (!sched_pick()) {
@@ -20,4 +26,23 @@ void kernel_handle_user_fault(struct tcb *tcb, const struct fault_info *fault)
         if (kernel_exit_when_idle)
             arch_shutdown(KERNEL_EXIT_IDLE);
     }
+}
+
+void kernel_handle_user_fault(struct tcb *tcb, const struct fault_info *fault)
+{
+    const struct cap *ep = &tcb->fault_endpoint.cap;
+    if (cap_type(ep) != BST_OBJ_ENDPOINT) {
+        report_and_stop(tcb, fault, "no fault handler");
+        return;
+    }
+    if (!(cap_rights(ep) & BST_RIGHT_WRITE)) {
+        report_and_stop(tcb, fault, "its fault endpoint cap cannot send");
+        return;
+    }
+    log_debug("user fault: thread '%s' at rip %#llx: sent to its fault handler", tcb->name,
+              (unsigned long long)fault->ip);
+    tcb->fault = *fault;
+    tcb->ipc_fault = true;
+    struct send_mode mode = {.badge = ep->w2, .call = true, .blocking = true};
+    endpoint_send(endpoint_of(ep), tcb, &mode);
 }

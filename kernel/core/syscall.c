@@ -57,8 +57,13 @@ static struct slot *endpoint_cap(struct tcb *caller, uint64_t number, uint64_t c
     return 0;
 }
 
-static void sys_send(struct tcb *caller, uint64_t number, uint64_t cptr, bool call, bool blocking)
+static void sys_send(struct tcb *caller, uint64_t number, uint64_t cptr, uint64_t msginfo, bool call,
+                     bool blocking)
 {
+    if (bst_msginfo_length(msginfo) > BST_MSG_MAX_WORDS) {
+        syscall_fail(caller, number, BST_E_RANGE, 1, 0, BST_MSG_MAX_WORDS);
+        return;
+    }
     struct slot *s = endpoint_cap(caller, number, cptr, BST_RIGHT_WRITE);
     if (!s)
         return;
@@ -93,7 +98,7 @@ static void sys_call(struct tcb *caller, uint64_t cptr, uint64_t msginfo, const 
 {
     struct lookup_result r = cspace_lookup(&caller->cspace_root.cap, cptr, CSPACE_WORD_BITS, false);
     if (r.slot && cap_type(&r.slot->cap) == BST_OBJ_ENDPOINT)
-        sys_send(caller, BST_SYS_CALL, cptr, true, true);
+        sys_send(caller, BST_SYS_CALL, cptr, msginfo, true, true);
     else
         invoke_syscall(caller, cptr, msginfo, words);
 }
@@ -107,14 +112,14 @@ static void h_call(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 
 static void h_send(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-    sys_send(c, BST_SYS_SEND, a0, false, true);
+    (void)a2, (void)a3, (void)a4, (void)a5;
+    sys_send(c, BST_SYS_SEND, a0, a1, false, true);
 }
 
 static void h_nbsend(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-    sys_send(c, BST_SYS_NBSEND, a0, false, false);
+    (void)a2, (void)a3, (void)a4, (void)a5;
+    sys_send(c, BST_SYS_NBSEND, a0, a1, false, false);
 }
 
 static void h_recv(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)

@@ -12,13 +12,21 @@
  * start at or below an issued port is its range's first port, and the map
  * alone recovers a conflicting range exactly, adjacent ranges included.
  *
- * IOPort caps have no invocations yet: enforcing them through the TSS I/O
- * bitmap of the running thread's address space is the next step.
+ * IOPort_Bind(vspace_root) lets every thread of that address space use the
+ * cap's ports. The grants live in the ASID table (core/asid.h: a few ranges
+ * per address space, no allocation); the CPU enforces them through its I/O
+ * bitmap, which follows the running thread's address space (ioport_follow,
+ * called on every switch). A port touched without a grant raises a general
+ * protection fault, reported like any other user fault. When the last cap to
+ * a range goes, the range leaves every address space it was bound to.
  */
 #include <bastion/device.h>
+#include "kernel/core/asid.h"
 #include "kernel/core/cdt.h"
 #include "kernel/core/invoke.h"
+#include "kernel/object/ioport.h"
 #include "kernel/object/objects.h"
+#include "kernel/object/vspace.h"
 
 #define PORT_COUNT (BST_IOPORT_MAX + 1u)
 #define WORD_BITS 64u
@@ -120,11 +128,60 @@ enum bst_error ioport_control_invoke(struct invocation *inv)
                     BST_IOPORT_CONTROL_ISSUE, "unknown IOPortControl invocation");
 }
 
-enum bst_error ioport_invoke(struct invocation *inv)
+/* ---- enforcement */
+
+enum { BIND_ARG_VSPACE, BIND_ARGS };
+
+/*
+ * Whose grants the bitmap holds. A change to the grants of this identity
+ * reloads at once; any other identity is reloaded when a thread of it is
+ * switched to. A released identity never comes back (generations), and the
+ * threads of a destroyed address space have no user mappings left to run.
+ */
+static uint64_t loaded_identity = ASID_NONE;
+
+static void load(uint64_t identity)
 {
-    return inv_fail(inv, BST_E_NOT_SUPPORTED, BST_ARG_NONE, 0, 0,
-                    "IOPort caps have no invocations yet (I/O bitmap enforcement comes next)");
+    const struct asid_ports *g = asid_ports_of(identity);
+    arch_io_ports_load(g->range, g->count);
+    loaded_identity = identity;
 }
 
-/* The last cap to the range is gone: nobody owns those ports any more. */
-void ioport_finalise(const struct cap *cap) { mark_free(cap_first(cap), cap_last(cap)); }
+void ioport_follow(const struct tcb *t)
+{
+    /* The TCB's own PML4 copy keeps the identity in word 3, so this is a check, not a search. */
+    uint64_t identity = t->vspace_paddr ? asid_of_root(t->vspace_paddr, t->vspace_root.cap.w3) : ASID_NONE;
+    if (identity != loaded_identity)
+        load(identity);
+}
+
+static enum bst_error ioport_bind(struct invocation *inv)
+{
+    enum bst_error e;
+    struct vspace_target t;
+    if (!inv_has_args(inv, BIND_ARGS, &e) || !vspace_lookup_root(inv, BIND_ARG_VSPACE, &t, &e))
+        return e;
+    const struct cap *c = &inv->slot->cap;
+    if (!asid_ports_add(t.identity, (uint16_t)cap_first(c), (uint16_t)cap_last(c)))
+        return inv_fail(inv, BST_E_NO_MEMORY, BIND_ARG_VSPACE, 0, ASID_PORT_RANGES,
+                        "the address space has the most port ranges it can hold");
+    if (t.identity == loaded_identity)
+        load(t.identity); /* the caller may use the ports as soon as the call returns */
+    return BST_OK;
+}
+
+enum bst_error ioport_invoke(struct invocation *inv)
+{
+    if (inv->label == BST_IOPORT_BIND)
+        return ioport_bind(inv);
+    return inv_fail(inv, BST_E_NOT_SUPPORTED, BST_ARG_NONE, BST_IOPORT_BIND, BST_IOPORT_BIND,
+                    "unknown IOPort invocation");
+}
+
+/* The last cap to the range is gone: nobody owns those ports any more, nor may use them. */
+void ioport_finalise(const struct cap *cap)
+{
+    asid_ports_remove((uint16_t)cap_first(cap), (uint16_t)cap_last(cap));
+    mark_free(cap_first(cap), cap_last(cap));
+    load(loaded_identity); /* the running address space may have been one of them */
+}

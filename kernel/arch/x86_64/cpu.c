@@ -20,6 +20,19 @@ struct tss {
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss) == 104, "TSS layout (Intel SDM vol. 3, 8.7)");
 
+/*
+ * The I/O permission bitmap follows the TSS: one bit per port, 1 = denied.
+ * It covers every port, so no user access can fall past it, and the CPU reads
+ * one byte beyond the last: that byte must be all ones (SDM vol. 1, 19.5.2).
+ */
+#define IO_PORT_COUNT 65536u
+#define IOMAP_BYTES (IO_PORT_COUNT / 8)
+#define IOMAP_DENY 0xff
+struct tss_with_iomap {
+    struct tss tss;
+    uint8_t iomap[IOMAP_BYTES + 1];
+} __attribute__((packed));
+
 /* IST slots used by the IDT (idt.c). */
 #define IST_DOUBLE_FAULT 1
 #define IST_NMI 2
@@ -28,7 +41,9 @@ extern char df_stack_top[], nmi_stack_top[], boot_stack_top[];
 extern void syscall_entry(void);
 
 struct percpu cpu0;
-static struct tss cpu0_tss;
+static struct tss_with_iomap cpu0_tss __attribute__((aligned(64)));
+static struct arch_port_range open_ranges[ARCH_IO_RANGES]; /* what the bitmap allows now */
+static unsigned open_count;
 static uint64_t gdt[7];
 static uint64_t features_in_use;
 static char vendor_model[49];
@@ -48,9 +63,9 @@ static void gdt_load(void)
     gdt[SEL_UCODE >> 3] = gdt_segment(0xfa, 0x2);
 
     uint64_t base = (uint64_t)&cpu0_tss;
-    uint64_t limit = sizeof(cpu0_tss) - 1;
+    uint64_t limit = sizeof(cpu0_tss) - 1; /* covers the I/O bitmap and its closing byte */
     gdt[SEL_TSS >> 3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
-                        (((base >> 24) & 0xff) << 56);
+                        (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
     gdt[(SEL_TSS >> 3) + 1] = base >> 32;
 
     struct {
@@ -125,10 +140,11 @@ void arch_cpu_init(void)
     detect_features();
     if (!(features_in_use & BST_CPU_NX))
         log_warn("cpu: no NX bit: data pages stay executable on this CPU");
-    cpu0_tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)df_stack_top;
-    cpu0_tss.ist[IST_NMI - 1] = (uint64_t)nmi_stack_top;
-    cpu0_tss.rsp[0] = (uint64_t)boot_stack_top;
-    cpu0_tss.iomap_base = sizeof(cpu0_tss); /* no I/O bitmap yet: every user port access faults */
+    cpu0_tss.tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)df_stack_top;
+    cpu0_tss.tss.ist[IST_NMI - 1] = (uint64_t)nmi_stack_top;
+    cpu0_tss.tss.rsp[0] = (uint64_t)boot_stack_top;
+    cpu0_tss.tss.iomap_base = offsetof(struct tss_with_iomap, iomap);
+    memset(cpu0_tss.iomap, IOMAP_DENY, sizeof(cpu0_tss.iomap)); /* no grants yet: every user port access faults */
     gdt_load();
     percpu_init();
     idt_init();
@@ -139,7 +155,39 @@ void arch_cpu_init(void)
 void cpu_set_kernel_stack_for_user(uint64_t context_top)
 {
     /* An interrupt from user mode pushes its frame straight into the TCB. */
-    cpu0_tss.rsp[0] = context_top;
+    cpu0_tss.tss.rsp[0] = context_top;
+}
+
+static void iomap_set_bit(unsigned port, bool allow)
+{
+    uint8_t bit = (uint8_t)(1u << (port % 8));
+    cpu0_tss.iomap[port / 8] = allow ? cpu0_tss.iomap[port / 8] & ~bit : cpu0_tss.iomap[port / 8] | bit;
+}
+
+/* Bits one by one only at the ragged ends; whole bytes in between. */
+static void iomap_fill(struct arch_port_range r, bool allow)
+{
+    unsigned p = r.first, last = r.last;
+    for (; p <= last && p % 8; p++)
+        iomap_set_bit(p, allow);
+    if (p + 7 <= last) {
+        unsigned bytes = (last + 1 - p) / 8;
+        memset(&cpu0_tss.iomap[p / 8], allow ? 0 : IOMAP_DENY, bytes);
+        p += bytes * 8;
+    }
+    for (; p <= last; p++)
+        iomap_set_bit(p, allow);
+}
+
+void arch_io_ports_load(const struct arch_port_range *ranges, unsigned count)
+{
+    for (unsigned i = 0; i < open_count; i++)
+        iomap_fill(open_ranges[i], false);
+    open_count = count < ARCH_IO_RANGES ? count : ARCH_IO_RANGES;
+    for (unsigned i = 0; i < open_count; i++) {
+        open_ranges[i] = ranges[i];
+        iomap_fill(ranges[i], true);
+    }
 }
 
 uint64_t arch_cpu_features(void) { return features_in_use; }

@@ -2,6 +2,7 @@
 #include "cpu.h"
 #include <bastion/tcb.h>
 #include "kernel/arch/arch.h"
+#include "kernel/object/ioport.h"
 #include "kernel/object/tcb.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -134,6 +135,7 @@ void arch_set_current(struct tcb *tcb)
      * fault is reported like any other, as seL4 does.
      */
     arch_vspace_activate(tcb->vspace_paddr ? tcb->vspace_paddr : arch_kernel_vspace_root());
+    ioport_follow(tcb); /* the I/O bitmap belongs to the address space, like CR3 */
 }
 
 /*
