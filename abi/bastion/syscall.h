@@ -35,6 +35,7 @@ enum bst_syscall {
     BST_SYS_DEBUG_CPUINFO,  /* result: BST_CPU_* feature bits in use (rdx), tsc_hz (rsi) */
     BST_SYS_DEBUG_CHECK_INVARIANTS, /* result: number of kernel invariant violations (rdx) */
     BST_SYS_DEBUG_CAP_INFO, /* arg0 = cptr; result: type | rights << 8 | flags << 16 (rdx), badge/guard (rsi) */
+    BST_SYS_DEBUG_FASTPATH_HITS, /* result: how many Calls/ReplyRecvs took the IPC fastpath (rdx) */
     BST_SYS_DEBUG_LAST,
 };
 

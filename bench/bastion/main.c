@@ -8,6 +8,9 @@
 #include "lib/string.h"
 #include "user/lib/invoke.h"
 #include "user/lib/vspace.h"
+#include "user/lib/ipc.h"
+#include "user/lib/tcb.h"
+#include <bastion/tcb.h>
 
 #define DEFAULT_ITERATIONS 100000u
 #define WARMUP_ITERATIONS 1000u
@@ -31,7 +34,8 @@ static unsigned null_syscall(unsigned n)
 
 /* Scratch objects for the capability benchmarks, made once from the largest untyped. */
 #define BENCH_VADDR 0x0000008000000000ull /* PML4 slot 1: unused by the image */
-enum { SLOT_UT, SLOT_PDPT, SLOT_PD, SLOT_PT, SLOT_FRAME, SLOT_TCB, SLOT_TCB_UT, SLOT_COUNT };
+enum { SLOT_UT, SLOT_PDPT, SLOT_PD, SLOT_PT, SLOT_FRAME, SLOT_TCB, SLOT_TCB_UT, SLOT_EP, SLOT_SERVER,
+       SLOT_SERVER_FRAME, SLOT_NTFN, SLOT_COUNT };
 
 static bst_cptr_t slot(unsigned n) { return bst_bootinfo->empty_first_slot + n; }
 
@@ -97,6 +101,61 @@ static unsigned map_unmap(unsigned n)
     return n;
 }
 
+/* ---- IPC within one address space: a server thread with its own exchange frame */
+#define SERVER_EXCHANGE 0x220000ull
+#define SERVER_STACK 8192
+static uint8_t server_stack[SERVER_STACK] __attribute__((aligned(16)));
+
+static void __attribute__((noreturn)) echo_server(uint64_t unused)
+{
+    (void)unused;
+    struct bst_msg m;
+    bst_recv(slot(SLOT_EP), &m);
+    for (;;)
+        bst_replyrecv(slot(SLOT_EP), bst_msginfo(0, 0, 1), m.words, &m);
+}
+
+static bool start_server(void)
+{
+    static bool started;
+    if (started)
+        return true;
+    bst_cptr_t ut = slot(SLOT_UT);
+    uint64_t e = bst_untyped_retype(ut, BST_OBJ_ENDPOINT, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SLOT_EP), 1);
+    if (!e) e = bst_untyped_retype(ut, BST_OBJ_TCB, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SLOT_SERVER), 1);
+    if (!e) e = bst_untyped_retype(ut, BST_OBJ_FRAME_4K, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SLOT_SERVER_FRAME), 1);
+    if (!e) e = bst_frame_map(slot(SLOT_SERVER_FRAME), BST_CAP_ROOT_VSPACE, SERVER_EXCHANGE,
+                              BST_RIGHT_READ | BST_RIGHT_WRITE, BST_CACHE_WRITE_BACK);
+    if (!e) e = bst_tcb_configure(slot(SLOT_SERVER), BST_CAP_ROOT_CNODE, BST_CAP_ROOT_VSPACE,
+                                  slot(SLOT_SERVER_FRAME), SERVER_EXCHANGE, 0);
+    if (!e) e = bst_tcb_set_priority(slot(SLOT_SERVER), BST_CAP_ROOT_TCB, 128);
+    uint64_t regs[BST_REG_RFLAGS + 1] = {[BST_REG_RIP] = (uint64_t)echo_server,
+                                         [BST_REG_RSP] = (uint64_t)(server_stack + SERVER_STACK - 8),
+                                         [BST_REG_RFLAGS] = 0x202};
+    if (!e) e = bst_tcb_write_registers(slot(SLOT_SERVER), true, BST_REG_RFLAGS + 1, regs);
+    bst_yield(); /* the server (same priority) runs and blocks in Recv */
+    started = e == BST_OK;
+    return started;
+}
+
+static unsigned ipc_roundtrip_same_as(unsigned n)
+{
+    if (!setup_scratch() || !start_server())
+        return 0;
+    uint64_t w[4] = {1, 0, 0, 0};
+    struct bst_msg r;
+    for (unsigned i = 0; i < n + WARMUP_ITERATIONS; i++) {
+        uint64_t t0 = bst_rdtsc();
+        uint64_t e = bst_call(slot(SLOT_EP), bst_msginfo(1, 0, 1), w, &r);
+        uint64_t t1 = bst_rdtsc();
+        if (e != BST_OK)
+            return 0;
+        if (i >= WARMUP_ITERATIONS)
+            samples[i - WARMUP_ITERATIONS] = adjusted(t1 - t0);
+    }
+    return n;
+}
+
 /* The suite: later mechanisms add rows here without changing its shape. */
 static const struct {
     const char *name;
@@ -105,6 +164,7 @@ static const struct {
     {"null_syscall", null_syscall},
     {"retype_tcb", retype_tcb},
     {"map_unmap", map_unmap},
+    {"ipc_roundtrip_same_as", ipc_roundtrip_same_as},
 };
 
 static unsigned iterations_from_cmdline(void)
@@ -133,6 +193,7 @@ int main(void)
         struct bench_summary s = bench_summarise(samples, got);
         bench_report(benchmarks[i].name, &s);
     }
+    bst_printf("bench: fastpath hits %llu\n", (unsigned long long)bst_syscall3(BST_SYS_DEBUG_FASTPATH_HITS, 0, 0, 0).value0);
     bst_printf("bench: done\n");
     return 0;
 }

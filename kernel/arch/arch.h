@@ -45,7 +45,9 @@ void arch_serial_init(void);
 void arch_serial_putc(char c);
 
 /* Physical memory access through the kernel's physical map. */
-void *arch_phys_to_virt(uint64_t paddr);
+#ifdef BASTION_HOST_TEST
+void *arch_phys_to_virt(uint64_t paddr); /* the kernel's is inline (arch_types.h) */
+#endif
 
 /* CPU. */
 void arch_cpu_init(void);
@@ -158,21 +160,14 @@ struct syscall_args {
     uint64_t arg[6];
 };
 void arch_syscall_args(const struct user_context *ctx, struct syscall_args *out);
-void arch_syscall_set_result(struct user_context *ctx, uint64_t error, uint64_t result0,
-                             uint64_t result1);
 /* The error register alone, and the call number a thread entered with. */
 static inline void arch_set_error(struct user_context *ctx, uint64_t error) { ctx->rax = error; }
 static inline uint64_t arch_syscall_number(const struct user_context *ctx) { return ctx->rax; }
 
 /* IPC: the badge register of a receive (rdi); a sender's message info and words 0-3;
  * a thread's stack pointer (fault messages). */
-void arch_set_badge(struct user_context *ctx, uint64_t badge);
-uint64_t arch_message_registers(const struct user_context *ctx, uint64_t words[4]);
-uint64_t arch_context_stack_pointer(const struct user_context *ctx);
 
 /* Invocation results: rax = error, rsi = message info, rdx, r10, r8, r9 = words 0-3. */
-void arch_invocation_set_result(struct user_context *ctx, uint64_t error, uint64_t msginfo,
-                                const uint64_t words[4]);
 
 /* A user fault, decoded by the architecture for the arch-neutral fault path. */
 enum fault_kind { FAULT_PAGE, FAULT_PROTECTION, FAULT_INVALID_OPCODE, FAULT_DIVIDE, FAULT_OTHER };

@@ -3,11 +3,9 @@
 
 struct slot *cnode_slots(const struct cap *cnode) { return arch_phys_to_virt(cnode->paddr); }
 
-static uint64_t bits_at(uint64_t cptr, unsigned bits_left, unsigned count)
+/* The `count` bits of cptr just below its top `bits_left` bits (count may be 0). */
+static inline uint64_t bits_at(uint64_t cptr, unsigned bits_left, unsigned count)
 {
-    /* The `count` bits just below the top `bits_left` already consumed... from bit bits_left-1 down. */
-    if (count == 0)
-        return 0;
     uint64_t shifted = cptr >> (bits_left - count);
     return count >= 64 ? shifted : shifted & ((1ull << count) - 1);
 }
@@ -27,14 +25,16 @@ struct lookup_result cspace_lookup(const struct cap *root, uint64_t cptr, unsign
         if (cap_type(node) != BST_OBJ_CNODE)
             return failed(depth, bits_left);
         unsigned radix = cap_size_bits(node), guard_bits = cap_guard_bits(node);
-        if (radix + guard_bits > bits_left)
+        unsigned level = radix + guard_bits;
+        if (level > bits_left)
             return failed(depth, bits_left);
-        if (bits_at(cptr, bits_left, guard_bits) != node->w2)
+        /* Guard and index in one extract: the guard is the top of this level's bits. */
+        uint64_t bits = bits_at(cptr, bits_left, level);
+        if ((bits >> radix) != node->w2) /* radix >= 1, so the shift is defined */
             return failed(depth, bits_left);
-        bits_left -= guard_bits;
-        uint64_t index = bits_at(cptr, bits_left, radix);
+        uint64_t index = bits & ((1ull << radix) - 1);
         struct slot *slot = &cnode_slots(node)[index];
-        bits_left -= radix;
+        bits_left -= level;
         if (bits_left == 0)
             return (struct lookup_result){slot, BST_OK, depth, index};
         if (cap_type(&slot->cap) != BST_OBJ_CNODE) {

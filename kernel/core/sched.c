@@ -48,6 +48,23 @@ void sched_dequeue(struct tcb *t)
     sched_reschedule_pending = true;
 }
 
+void sched_switch_direct(struct tcb *t)
+{
+    unsigned p = t->priority;
+    t->sched_prev = 0;
+    t->sched_next = queue_head[p];
+    if (queue_head[p])
+        queue_head[p]->sched_prev = t;
+    else
+        queue_tail[p] = t;
+    queue_head[p] = t;
+    nonempty[p / 64] |= 1ull << (p % 64);
+    sched_current_thread = t;
+    tcb_refresh_cached(t);
+    arch_set_current(t);
+    sched_reschedule_pending = false;
+}
+
 void sched_prefer(struct tcb *t)
 {
     unsigned p = t->priority;

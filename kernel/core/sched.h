@@ -13,6 +13,12 @@
 
 void sched_enqueue(struct tcb *tcb);   /* at the tail of its priority */
 void sched_dequeue(struct tcb *tcb);
+/*
+ * The IPC fastpath's switch: the current thread has just left the ready
+ * queue (it blocked) and tcb, of at least its priority, takes its place at
+ * the head of its queue and runs at once.
+ */
+void sched_switch_direct(struct tcb *tcb);
 /* IPC woke tcb for the current thread: put it first among its equals, so a
  * direct switch happens when its priority allows. */
 void sched_prefer(struct tcb *tcb);

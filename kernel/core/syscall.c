@@ -11,9 +11,11 @@
 #include "kernel/core/syscall.h"
 #include "kernel/core/cspace.h"
 #include "kernel/core/exchange.h"
+#include "kernel/core/fastpath.h"
 #include "kernel/core/invoke.h"
 #include "kernel/core/sched.h"
 #include "kernel/object/endpoint.h"
+#include "kernel/object/notification.h"
 #include "kernel/lib/log.h"
 
 void syscall_ok(struct tcb *caller, uint64_t r0, uint64_t r1)
@@ -107,7 +109,8 @@ static void sys_call(struct tcb *caller, uint64_t cptr, uint64_t msginfo, const 
 static void h_call(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
     uint64_t words[4] = {a2, a3, a4, a5};
-    sys_call(c, a0, a1, words);
+    if (!fastpath_call(c, a0, a1, words))
+        sys_call(c, a0, a1, words);
 }
 
 static void h_send(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
@@ -142,7 +145,9 @@ static void h_reply(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64
 
 static void h_replyrecv(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+    uint64_t words[4] = {a2, a3, a4, a5};
+    if (fastpath_reply_recv(c, a0, a1, words))
+        return;
     /* The endpoint is checked first, so a bad cap changes nothing. Without a
      * reply capability this is a plain Recv, as in seL4. */
     struct slot *s = endpoint_cap(c, BST_SYS_REPLYRECV, a0, BST_RIGHT_READ);
@@ -157,6 +162,25 @@ static void h_yield(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64
     (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
     sched_yield_current();
     syscall_ok(c, 0, 0);
+}
+
+/* Signal, Wait, Poll: rdi = the notification cap (kernel/object/notification.c). */
+static void h_signal(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+    notification_syscall_signal(c, a0);
+}
+
+static void h_wait(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+    notification_syscall_wait(c, a0);
+}
+
+static void h_poll(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+    notification_syscall_poll(c, a0);
 }
 
 #ifdef BASTION_DEBUG
@@ -183,6 +207,7 @@ static const syscall_fn handlers[HANDLER_COUNT] = {
     [BST_SYS_CALL] = h_call,       [BST_SYS_SEND] = h_send,     [BST_SYS_NBSEND] = h_nbsend,
     [BST_SYS_RECV] = h_recv,       [BST_SYS_NBRECV] = h_nbrecv, [BST_SYS_REPLY] = h_reply,
     [BST_SYS_REPLYRECV] = h_replyrecv, [BST_SYS_YIELD] = h_yield,
+    [BST_SYS_SIGNAL] = h_signal,   [BST_SYS_WAIT] = h_wait,     [BST_SYS_POLL] = h_poll,
 #ifdef BASTION_DEBUG
     [BST_SYS_DEBUG_NULL] = h_debug_null,
     [BST_SYS_DEBUG_PUTS... BST_SYS_DEBUG_LAST - 1] = h_debug,

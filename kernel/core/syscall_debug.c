@@ -8,6 +8,7 @@
 #include "kernel/core/syscall.h"
 #include "kernel/core/cspace.h"
 #include "kernel/core/exchange.h"
+#include "kernel/core/fastpath.h"
 #include "kernel/core/invariant.h"
 #include "kernel/core/kernel.h"
 #include "kernel/lib/log.h"
@@ -55,6 +56,7 @@ void syscall_debug(struct tcb *caller, uint64_t number, uint64_t arg0)
     case BST_SYS_DEBUG_CPUINFO: syscall_ok(caller, arch_cpu_features(), arch_tsc_hz()); return;
     case BST_SYS_DEBUG_CHECK_INVARIANTS: syscall_ok(caller, invariants_check(), 0); return;
     case BST_SYS_DEBUG_CAP_INFO: debug_cap_info(caller, arg0); return;
+    case BST_SYS_DEBUG_FASTPATH_HITS: syscall_ok(caller, fastpath_hits, 0); return;
     case BST_SYS_DEBUG_SHUTDOWN:
         log_info("shutdown requested by %s, status %llu", caller->name, (unsigned long long)arg0);
         arch_shutdown(arg0);

@@ -147,8 +147,13 @@ static void load(uint64_t identity)
     loaded_identity = identity;
 }
 
+static uint64_t followed_root = ~0ull; /* the address space last followed: most switches stay in it */
+
 void ioport_follow(const struct tcb *t)
 {
+    if (t->vspace_paddr == followed_root)
+        return;
+    followed_root = t->vspace_paddr;
     /* The TCB's own PML4 copy keeps the identity in word 3, so this is a check, not a search. */
     uint64_t identity = t->vspace_paddr ? asid_of_root(t->vspace_paddr, t->vspace_root.cap.w3) : ASID_NONE;
     if (identity != loaded_identity)

@@ -145,16 +145,6 @@ void env_boot(unsigned radix)
 
 /* ---------------------------------------------------------------- arch and kernel stand-ins */
 
-void arch_invocation_set_result(struct user_context *ctx, uint64_t error, uint64_t msginfo,
-                                const uint64_t words[4])
-{
-    ctx->rax = error;
-    ctx->rsi = msginfo;
-    ctx->rdx = words[0];
-    ctx->r10 = words[1];
-    ctx->r8 = words[2];
-    ctx->r9 = words[3];
-}
 
 /* The scheduler is not under test here (tests/host/test_sched.c covers it). */
 unsigned invariants_check_ready_queues(void) { return 0; }

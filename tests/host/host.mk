@@ -19,7 +19,7 @@
 
 HOST_BUILD := $(BUILD)/tests/host
 HOST_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
-HOST_CFLAGS := -std=gnu11 $(WARN) -g -O1 -fno-omit-frame-pointer $(HOST_SANITIZE) -I. -Iabi
+HOST_CFLAGS := -std=gnu11 $(WARN) -g -O1 -fno-omit-frame-pointer $(HOST_SANITIZE) -I. -Iabi -DBASTION_HOST_TEST
 HOST_LDLIBS := -lcmocka
 
 HOST_STRING_FUNCS := memset memcpy memmove memcmp strlen strnlen strcmp strncmp strlcpy \

@@ -17,7 +17,8 @@ DECLARE_SUITE(boot);    /* boot_cases.c: bootinfo, timer, syscalls, exchange */
 DECLARE_SUITE(cap);     /* cap_cases.c: untyped, retype, CNode ops, CSpace lookup */
 DECLARE_SUITE(vspace);  /* vspace_cases.c: paging structures, frame map/unmap */
 DECLARE_SUITE(tcb);     /* tcb_cases.c: TCB invocations */
-DECLARE_SUITE(device);
-DECLARE_SUITE(ipc);     /* ipc_cases.c: endpoints, faults as messages, scheduling */  /* device_cases.c: IRQControl/IRQHandler, IOPortControl/IOPort */
+DECLARE_SUITE(device);  /* device_cases.c: IRQControl/IRQHandler, IOPortControl/IOPort */
+DECLARE_SUITE(ipc);     /* ipc_cases.c: endpoints, faults as messages, scheduling */
+DECLARE_SUITE(notify);  /* notify_cases.c: Signal/Wait/Poll, binding, handler threads */
 
 #endif

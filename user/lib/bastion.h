@@ -30,9 +30,40 @@ static inline struct bst_result bst_syscall3(uint64_t number, uint64_t a0, uint6
     return (struct bst_result){rax, rdx, rsi};
 }
 
-/* The calling thread's exchange frame (set by the runtime at start-up). */
+/*
+ * Start-up. Every program enters at _start (crt0.S) with
+ *   rdi = the bootinfo address (root task) or the start argument (a spawned process),
+ *   rsi = the user address of the thread's exchange frame,
+ *   rdx = 0 for the root task (the kernel starts it with every other register 0),
+ *         BST_START_CHILD | BST_START_* flags for a process bst_process_spawn made.
+ * The runtime sets bst_bootinfo (NULL in a spawned process: it gets no
+ * bootinfo), bst_start_arg (0 in the root task) and bst_exchange, then calls
+ * main. When main returns, the root task powers the machine off with main's
+ * status (test runs rely on it); a spawned process suspends itself through
+ * its own TCB cap (BST_CHILD_CAP_TCB) and never runs again.
+ */
+#define BST_START_CHILD (1ull << 0)
+#define BST_START_CONSOLE (1ull << 1) /* a console endpoint waits at BST_CAP_CONSOLE (console.h) */
+
+/*
+ * A spawned process's CSpace: one CNode of 2^BST_CHILD_CNODE_RADIX slots,
+ * guarded like the root task's so a slot number is a capability address.
+ * Slots 1-3 mirror the root task's; the spawner fills slots from
+ * BST_CHILD_FIRST_FREE on as it is asked (BST_CAP_CONSOLE by convention).
+ */
+#define BST_CHILD_CNODE_RADIX 6
+#define BST_CHILD_CNODE_SLOTS (1u << BST_CHILD_CNODE_RADIX)
+enum bst_child_slot {
+    BST_CHILD_CAP_TCB = BST_CAP_ROOT_TCB,       /* the process's own thread */
+    BST_CHILD_CAP_CNODE = BST_CAP_ROOT_CNODE,   /* its CSpace root */
+    BST_CHILD_CAP_VSPACE = BST_CAP_ROOT_VSPACE, /* its address space (to bind I/O ports, map frames) */
+    BST_CHILD_FIRST_FREE = 4,
+};
+
+/* The calling thread's exchange frame and the start-up facts (set by the runtime). */
 extern struct bst_exchange *bst_exchange;
-extern const struct bst_bootinfo *bst_bootinfo;
+extern const struct bst_bootinfo *bst_bootinfo; /* NULL in a spawned process */
+extern uint64_t bst_start_arg;                  /* a spawned process's start argument */
 
 /* Program entry, called by the runtime. */
 int main(void);
@@ -43,9 +74,23 @@ uint64_t bst_debug_ticks(void);
 struct bst_result bst_debug_puts(const char *text, size_t length);
 void bst_debug_shutdown(uint64_t status) __attribute__((noreturn));
 
-/* Console output (through the kernel debug line until the console driver exists). */
+/*
+ * Console output. Text goes to the console server (abi/bastion/console.h)
+ * once the process has a console endpoint: a spawned process from the start
+ * (BST_START_CONSOLE), the root task after bst_console_set. Without one, or
+ * if the server fails, it goes to the kernel's debug line (debug builds).
+ */
 int bst_printf(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void bst_puts(const char *text);
+/* Sends console output to the endpoint at cptr from now on (0: the kernel debug line again). */
+void bst_console_set(bst_cptr_t endpoint);
+bst_cptr_t bst_console_get(void);
+/*
+ * Reads one line from the console server into buf (NUL-terminated, without
+ * the line end; at most size - 1 bytes). Returns an enum bst_error;
+ * BST_E_NOT_SUPPORTED without a console endpoint.
+ */
+uint64_t bst_console_read_line(char *buf, size_t size, size_t *length);
 
 /* Errors as text, for reports. */
 const char *bst_error_name(uint64_t error);

@@ -1,18 +1,39 @@
 #include "user/lib/bastion.h"
+#include <bastion/console.h>
+#include "user/lib/ipc.h"
+#include "user/lib/tcb.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
 struct bst_exchange *bst_exchange;
 const struct bst_bootinfo *bst_bootinfo;
+uint64_t bst_start_arg;
+static bst_cptr_t console_endpoint; /* 0: the kernel debug line */
 
-void bst_runtime_start(const struct bst_bootinfo *bootinfo, struct bst_exchange *exchange)
+void bst_runtime_start(uint64_t arg, struct bst_exchange *exchange, uint64_t start_flags)
     __attribute__((noreturn));
 
-void bst_runtime_start(const struct bst_bootinfo *bootinfo, struct bst_exchange *exchange)
+/* A spawned process has no machine to power off: it stops its own thread for good. */
+static void __attribute__((noreturn)) child_exit(void)
 {
-    bst_bootinfo = bootinfo;
+    for (;;) {
+        bst_tcb_suspend(BST_CHILD_CAP_TCB);
+        bst_yield(); /* only if the process was given no TCB cap of its own */
+    }
+}
+
+/* The start convention is in bastion.h. */
+void bst_runtime_start(uint64_t arg, struct bst_exchange *exchange, uint64_t start_flags)
+{
     bst_exchange = exchange;
+    bool child = start_flags & BST_START_CHILD;
+    bst_bootinfo = child ? 0 : (const struct bst_bootinfo *)arg;
+    bst_start_arg = child ? arg : 0;
+    if (child && (start_flags & BST_START_CONSOLE))
+        console_endpoint = BST_CAP_CONSOLE;
     int status = main();
+    if (child)
+        child_exit();
     bst_debug_shutdown((uint64_t)status);
 }
 
@@ -34,15 +55,84 @@ void bst_debug_shutdown(uint64_t status)
         ;
 }
 
-void bst_puts(const char *text)
+/* ---- console client (abi/bastion/console.h) */
+
+void bst_console_set(bst_cptr_t endpoint) { console_endpoint = endpoint; }
+bst_cptr_t bst_console_get(void) { return console_endpoint; }
+
+/* A Call to the console server: words 0-3 in registers, the rest through the exchange frame. */
+static uint64_t console_call(uint64_t label, const uint64_t *words, unsigned n, struct bst_msg *reply)
 {
-    size_t len = strlen(text);
+    for (unsigned i = BST_MSG_REGISTER_WORDS; i < n; i++)
+        bst_exchange->msg[i] = words[i];
+    uint64_t e = bst_call(console_endpoint, bst_msginfo(label, 0, n), words, reply);
+    return e != BST_OK ? e : bst_msginfo_label(reply->info); /* the server's verdict */
+}
+
+static uint64_t console_write(const char *text, size_t n)
+{
+    uint64_t words[BST_MSG_MAX_WORDS];
+    unsigned count = BST_CONSOLE_MSG_WORDS(n);
+    /* The register words always go, and the last word's unused bytes go as zeros. */
+    memset(words, 0, sizeof(words[0]) * (count > BST_MSG_REGISTER_WORDS ? count : BST_MSG_REGISTER_WORDS));
+    words[BST_CONSOLE_WORD_LENGTH] = n;
+    memcpy(&words[BST_CONSOLE_WORD_FIRST_BYTES], text, n); /* little endian: byte i is byte i % 8 of its word */
+    struct bst_msg reply;
+    return console_call(BST_CONSOLE_WRITE, words, count, &reply);
+}
+
+static void debug_write(const char *text, size_t len)
+{
     while (len) {
         size_t chunk = len < BST_EXCHANGE_DATA_SIZE ? len : BST_EXCHANGE_DATA_SIZE;
         bst_debug_puts(text, chunk);
         text += chunk;
         len -= chunk;
     }
+}
+
+void bst_puts(const char *text)
+{
+    size_t len = strlen(text);
+    while (len && console_endpoint) {
+        size_t chunk = len < BST_CONSOLE_MAX_BYTES ? len : BST_CONSOLE_MAX_BYTES;
+        if (console_write(text, chunk) != BST_OK) {
+            console_endpoint = 0; /* the server is gone or broken: never lose output */
+            break;
+        }
+        text += chunk;
+        len -= chunk;
+    }
+    debug_write(text, len);
+}
+
+static void unpack_line(const struct bst_msg *reply, char *buf, size_t length)
+{
+    uint64_t words[BST_MSG_MAX_WORDS];
+    unsigned count = BST_CONSOLE_MSG_WORDS(length);
+    for (unsigned i = BST_CONSOLE_WORD_FIRST_BYTES; i < count; i++)
+        words[i] = i < BST_MSG_REGISTER_WORDS ? reply->words[i] : bst_exchange->msg[i];
+    memcpy(buf, &words[BST_CONSOLE_WORD_FIRST_BYTES], length);
+    buf[length] = 0;
+}
+
+uint64_t bst_console_read_line(char *buf, size_t size, size_t *length)
+{
+    if (!console_endpoint)
+        return BST_E_NOT_SUPPORTED;
+    if (size == 0)
+        return BST_E_INVALID_ARG;
+    size_t want = size - 1 < BST_CONSOLE_MAX_BYTES ? size - 1 : BST_CONSOLE_MAX_BYTES;
+    uint64_t words[BST_MSG_REGISTER_WORDS] = {[BST_CONSOLE_WORD_LENGTH] = want};
+    struct bst_msg reply;
+    uint64_t e = console_call(BST_CONSOLE_READ_LINE, words, 1, &reply);
+    size_t got = e == BST_OK ? reply.words[BST_CONSOLE_WORD_LENGTH] : 0;
+    if (got > want || (got && bst_msginfo_length(reply.info) < BST_CONSOLE_MSG_WORDS(got)))
+        return BST_E_TRUNCATED; /* an answer longer than asked, or shorter than it says */
+    unpack_line(&reply, buf, got);
+    if (length)
+        *length = got;
+    return e;
 }
 
 int bst_printf(const char *format, ...)

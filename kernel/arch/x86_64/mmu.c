@@ -33,7 +33,6 @@ extern char boot_stack_guard[], df_stack_guard[], nmi_stack_guard[];
 static uint64_t kernel_root;
 static uint64_t nx_bit;
 
-void *arch_phys_to_virt(uint64_t paddr) { return (void *)(PHYSMAP_BASE + paddr); }
 static uint64_t *table(uint64_t paddr) { return arch_phys_to_virt(paddr & PTE_ADDR_MASK); }
 static unsigned index_at(uint64_t vaddr, unsigned level) { return (vaddr >> (12 + 9 * level)) & 511; }
 

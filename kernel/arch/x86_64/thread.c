@@ -87,36 +87,10 @@ void arch_syscall_args(const struct user_context *ctx, struct syscall_args *out)
     out->arg[5] = ctx->r9;
 }
 
-void arch_syscall_set_result(struct user_context *ctx, uint64_t error, uint64_t r0, uint64_t r1)
-{
-    ctx->rax = error;
-    ctx->rdx = r0;
-    ctx->rsi = r1;
-}
 
-void arch_invocation_set_result(struct user_context *ctx, uint64_t error, uint64_t msginfo,
-                                const uint64_t words[4])
-{
-    ctx->rax = error;
-    ctx->rsi = msginfo;
-    ctx->rdx = words[0];
-    ctx->r10 = words[1];
-    ctx->r8 = words[2];
-    ctx->r9 = words[3];
-}
 
-void arch_set_badge(struct user_context *ctx, uint64_t badge) { ctx->rdi = badge; }
 
-uint64_t arch_message_registers(const struct user_context *ctx, uint64_t words[4])
-{
-    words[0] = ctx->rdx;
-    words[1] = ctx->r10;
-    words[2] = ctx->r8;
-    words[3] = ctx->r9;
-    return ctx->rsi;
-}
 
-uint64_t arch_context_stack_pointer(const struct user_context *ctx) { return ctx->rsp; }
 
 void arch_set_current(struct tcb *tcb)
 {
