@@ -34,8 +34,12 @@ else
 COMMON_CFLAGS += -fno-tree-loop-distribute-patterns
 endif
 KERNEL_CFLAGS := $(COMMON_CFLAGS) -mcmodel=kernel -mno-red-zone
+# Link-time optimisation inlines the small helpers of the IPC path across files.
+ifeq ($(findstring clang,$(CC)),)
+KERNEL_CFLAGS += -flto=auto
+endif
 USER_CFLAGS := $(COMMON_CFLAGS) -mcmodel=small -fno-asynchronous-unwind-tables
-KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack -T kernel/arch/x86_64/linker.ld
+KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,-T,kernel/arch/x86_64/linker.ld
 USER_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T user/lib/user.ld
 
 # ---------------------------------------------------------------- kernel
@@ -60,10 +64,10 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel/arch/x86_64/linker.ld tools/gen-ksyms
 	@mkdir -p $(BUILD)/ksyms
 	$(Q)tools/gen-ksyms /dev/null > $(BUILD)/ksyms/empty.S
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $(BUILD)/ksyms/empty.S -o $(BUILD)/ksyms/empty.o
-	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $(BUILD)/ksyms/pass1.elf $(KERNEL_OBJS) $(BUILD)/ksyms/empty.o
+	$(Q)$(CC) $(KERNEL_CFLAGS) $(KERNEL_LDFLAGS) -o $(BUILD)/ksyms/pass1.elf $(KERNEL_OBJS) $(BUILD)/ksyms/empty.o
 	$(Q)$(NM) -n --defined-only $(BUILD)/ksyms/pass1.elf | tools/gen-ksyms - > $(BUILD)/ksyms/ksyms.S
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $(BUILD)/ksyms/ksyms.S -o $(BUILD)/ksyms/ksyms.o
-	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms/ksyms.o
+	$(Q)$(CC) $(KERNEL_CFLAGS) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms/ksyms.o
 	$(Q)tools/check-kernel-layout $@ $(BUILD)/ksyms/pass1.elf
 
 # ---------------------------------------------------------------- user
@@ -92,13 +96,15 @@ endef
 $(eval $(call user_program,init,$(wildcard user/init/*.c)))
 $(eval $(call user_program,test-root,$(wildcard tests/target/*.c)))
 $(eval $(call user_program,bench-root,$(wildcard bench/bastion/*.c)))
+$(eval $(call user_program,test-child,$(wildcard tests/child/*.c)))
+$(eval $(call user_program,uart,$(wildcard user/servers/uart/*.c)))
 
 # ---------------------------------------------------------------- top-level targets
 .PHONY: all run test test-host test-target iso debug bench clean deps-check
 all: $(BUILD)/kernel.elf $(USER_IMAGES)
 
 run: all
-	tools/qemu-run --kernel $(BUILD)/kernel.elf --modules $(BUILD)/user/init.elf
+	tools/qemu-run --kernel $(BUILD)/kernel.elf --modules $(BUILD)/user/init.elf,$(BUILD)/user/uart.elf
 
 include tests/host/host.mk
 

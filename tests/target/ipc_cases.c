@@ -337,6 +337,50 @@ CASE(higher_priority_receiver_runs_at_once)
     return 0;
 }
 
+/* Echoes every Call: the same label, the words reversed, plus the badge in the last word. */
+static void serve_echo(uint64_t i)
+{
+    struct bst_msg m;
+    uint64_t e = bst_recv(EP, &m);
+    while (e == BST_OK) {
+        uint64_t w[4] = {m.words[3], m.words[2], m.words[1], m.badge};
+        uint64_t len = bst_msginfo_length(m.info) < 4 ? bst_msginfo_length(m.info) : 4;
+        e = bst_replyrecv(EP, bst_msginfo(bst_msginfo_label(m.info), 0, len), w, &m);
+    }
+    park((unsigned)i);
+}
+
+static uint64_t fastpath_hits(void) { return bst_syscall3(BST_SYS_DEBUG_FASTPATH_HITS, 0, 0, 0).value0; }
+
+CASE(fastpath_and_slow_path_agree)
+{
+    CHECK(bst_cnode_mint(ROOT, EP_COPY, 64, ROOT, EP, 64, BST_RIGHTS_ALL, 0x5eed, 0) == BST_OK);
+    /* The server at the root's priority: the fastpath may switch to it directly. */
+    CHECK(start(0, serve_echo, 0, ROOT_PRIORITY, 0) == BST_OK);
+    bst_yield(); /* it runs and waits in Recv */
+    uint64_t w[4] = {1, 2, 3, 4};
+    struct bst_msg fast, slow;
+    uint64_t before = fastpath_hits();
+    CHECK(bst_call(EP_COPY, bst_msginfo(LABEL, 0, 4), w, &fast) == BST_OK);
+    CHECK(fastpath_hits() == before + 2); /* the Call and the server's ReplyRecv */
+    /* The same message with a fifth word (in the exchange frame) must take the slow path. */
+    bst_exchange->msg[4] = 5;
+    before = fastpath_hits();
+    CHECK(bst_call(EP_COPY, bst_msginfo(LABEL, 0, 5), w, &slow) == BST_OK);
+    CHECK(fastpath_hits() == before + 1); /* only the register-only reply was fast */
+    CHECK(fast.info == slow.info && fast.badge == slow.badge);
+    for (unsigned i = 0; i < 4; i++)
+        CHECK(fast.words[i] == slow.words[i]);
+    CHECK(fast.words[0] == 4 && fast.words[3] == 0x5eed && bst_msginfo_label(fast.info) == LABEL);
+    /* A lower-priority server never takes the fastpath: the caller keeps the CPU until it blocks. */
+    CHECK(bst_tcb_set_priority(tcb_slot(0), BST_CAP_ROOT_TCB, LOW) == BST_OK);
+    before = fastpath_hits();
+    CHECK(bst_call(EP_COPY, bst_msginfo(LABEL, 0, 4), w, &slow) == BST_OK);
+    CHECK(fastpath_hits() == before + 1); /* the reply to a higher-priority client is fast */
+    CHECK(slow.info == fast.info && slow.words[0] == 4 && slow.words[3] == 0x5eed);
+    return 0;
+}
+
 /* ---- scheduler */
 
 static volatile uint64_t counters[2];
@@ -441,6 +485,7 @@ const struct test_case ipc_cases[] = {
     {"ipc: capability transfer without Grant", capability_transfer_without_grant},
     {"ipc: deleting an endpoint wakes queued senders", deleting_endpoint_wakes_queued_senders},
     {"ipc: a higher-priority receiver runs at once", higher_priority_receiver_runs_at_once},
+    {"ipc: fastpath and slow path agree", fastpath_and_slow_path_agree},
     {"sched: round robin inside a priority", round_robin_inside_a_priority},
     {"sched: a lower priority never preempts", higher_priority_preempts},
     {"fault: handler maps the page and resumes", fault_handler_maps_page_and_resumes},
