@@ -39,7 +39,13 @@ ifeq ($(findstring clang,$(CC)),)
 KERNEL_CFLAGS += -flto=auto
 endif
 USER_CFLAGS := $(COMMON_CFLAGS) -mcmodel=small -fno-asynchronous-unwind-tables
-KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,-T,kernel/arch/x86_64/linker.ld
+# gcc links through the compiler driver so link-time optimisation can run; clang links with ld.
+ifeq ($(findstring clang,$(CC)),)
+KERNEL_LINK = $(CC) $(KERNEL_CFLAGS) -nostdlib -static -no-pie -Wl,-z,max-page-size=4096 \
+    -Wl,-z,noexecstack -Wl,-T,kernel/arch/x86_64/linker.ld
+else
+KERNEL_LINK = $(LD) -nostdlib -z max-page-size=4096 -z noexecstack -T kernel/arch/x86_64/linker.ld
+endif
 USER_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T user/lib/user.ld
 
 # ---------------------------------------------------------------- kernel
@@ -64,10 +70,10 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel/arch/x86_64/linker.ld tools/gen-ksyms
 	@mkdir -p $(BUILD)/ksyms
 	$(Q)tools/gen-ksyms /dev/null > $(BUILD)/ksyms/empty.S
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $(BUILD)/ksyms/empty.S -o $(BUILD)/ksyms/empty.o
-	$(Q)$(CC) $(KERNEL_CFLAGS) $(KERNEL_LDFLAGS) -o $(BUILD)/ksyms/pass1.elf $(KERNEL_OBJS) $(BUILD)/ksyms/empty.o
+	$(Q)$(KERNEL_LINK) -o $(BUILD)/ksyms/pass1.elf $(KERNEL_OBJS) $(BUILD)/ksyms/empty.o
 	$(Q)$(NM) -n --defined-only $(BUILD)/ksyms/pass1.elf | tools/gen-ksyms - > $(BUILD)/ksyms/ksyms.S
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $(BUILD)/ksyms/ksyms.S -o $(BUILD)/ksyms/ksyms.o
-	$(Q)$(CC) $(KERNEL_CFLAGS) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms/ksyms.o
+	$(Q)$(KERNEL_LINK) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms/ksyms.o
 	$(Q)tools/check-kernel-layout $@ $(BUILD)/ksyms/pass1.elf
 
 # ---------------------------------------------------------------- user
