@@ -10,6 +10,7 @@
 #include "user/lib/vspace.h"
 #include "user/lib/ipc.h"
 #include "user/lib/tcb.h"
+#include "user/lib/notify.h"
 #include <bastion/tcb.h>
 
 #define DEFAULT_ITERATIONS 100000u
@@ -35,7 +36,7 @@ static unsigned null_syscall(unsigned n)
 /* Scratch objects for the capability benchmarks, made once from the largest untyped. */
 #define BENCH_VADDR 0x0000008000000000ull /* PML4 slot 1: unused by the image */
 enum { SLOT_UT, SLOT_PDPT, SLOT_PD, SLOT_PT, SLOT_FRAME, SLOT_TCB, SLOT_TCB_UT, SLOT_EP, SLOT_SERVER,
-       SLOT_SERVER_FRAME, SLOT_NTFN, SLOT_COUNT };
+       SLOT_SERVER_FRAME, SLOT_NTFN, SLOT_WAITER_TCB, SLOT_WAITER_FRAME, SLOT_COUNT };
 
 static bst_cptr_t slot(unsigned n) { return bst_bootinfo->empty_first_slot + n; }
 
@@ -156,6 +157,59 @@ static unsigned ipc_roundtrip_same_as(unsigned n)
     return n;
 }
 
+/* ---- Signal to a higher-priority thread waiting on a notification, until it runs */
+#define WAITER_EXCHANGE 0x221000ull
+static uint8_t waiter_stack[SERVER_STACK] __attribute__((aligned(16)));
+static volatile uint64_t woke_at;
+
+static void __attribute__((noreturn)) waiter(uint64_t unused)
+{
+    (void)unused;
+    uint64_t bits;
+    for (;;) {
+        bst_wait(slot(SLOT_NTFN), &bits);
+        woke_at = bst_rdtsc();
+    }
+}
+
+static bool start_waiter(void)
+{
+    static bool started;
+    if (started)
+        return true;
+    bst_cptr_t ut = slot(SLOT_UT);
+    bst_cptr_t tcb = slot(SLOT_NTFN) + 1, frame = slot(SLOT_NTFN) + 2;
+    uint64_t e = bst_untyped_retype(ut, BST_OBJ_NOTIFICATION, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SLOT_NTFN), 1);
+    if (!e) e = bst_untyped_retype(ut, BST_OBJ_TCB, 0, BST_CAP_ROOT_CNODE, 0, 0, tcb, 1);
+    if (!e) e = bst_untyped_retype(ut, BST_OBJ_FRAME_4K, 0, BST_CAP_ROOT_CNODE, 0, 0, frame, 1);
+    if (!e) e = bst_frame_map(frame, BST_CAP_ROOT_VSPACE, WAITER_EXCHANGE, BST_RIGHT_READ | BST_RIGHT_WRITE,
+                              BST_CACHE_WRITE_BACK);
+    if (!e) e = bst_tcb_configure(tcb, BST_CAP_ROOT_CNODE, BST_CAP_ROOT_VSPACE, frame, WAITER_EXCHANGE, 0);
+    if (!e) e = bst_tcb_set_priority(tcb, BST_CAP_ROOT_TCB, 128);
+    /* The root drops below the waiter, so each Signal switches to it at once. */
+    if (!e) e = bst_tcb_set_priority(BST_CAP_ROOT_TCB, BST_CAP_ROOT_TCB, 100);
+    uint64_t regs[BST_REG_RFLAGS + 1] = {[BST_REG_RIP] = (uint64_t)waiter,
+                                         [BST_REG_RSP] = (uint64_t)(waiter_stack + SERVER_STACK - 8),
+                                         [BST_REG_RFLAGS] = 0x202};
+    if (!e) e = bst_tcb_write_registers(tcb, true, BST_REG_RFLAGS + 1, regs);
+    started = e == BST_OK;
+    return started;
+}
+
+static unsigned signal_to_run(unsigned n)
+{
+    if (!setup_scratch() || !start_waiter())
+        return 0;
+    for (unsigned i = 0; i < n + WARMUP_ITERATIONS; i++) {
+        uint64_t t0 = bst_rdtsc();
+        if (bst_signal(slot(SLOT_NTFN)) != BST_OK)
+            return 0;
+        if (i >= WARMUP_ITERATIONS)
+            samples[i - WARMUP_ITERATIONS] = adjusted(woke_at - t0);
+    }
+    return n;
+}
+
 /* The suite: later mechanisms add rows here without changing its shape. */
 static const struct {
     const char *name;
@@ -165,6 +219,7 @@ static const struct {
     {"retype_tcb", retype_tcb},
     {"map_unmap", map_unmap},
     {"ipc_roundtrip_same_as", ipc_roundtrip_same_as},
+    {"signal_to_run", signal_to_run},
 };
 
 static unsigned iterations_from_cmdline(void)
