@@ -44,13 +44,14 @@ static const struct cap *endpoint_with(const struct tcb *t, uint64_t cptr, unsig
  * the current (so highest-priority) thread and `to` is at least as high, so
  * `to` is now the one the scheduler would pick; no scheduler pass is needed.
  */
-static void deliver_and_switch(struct tcb *to, uint64_t badge, uint64_t msginfo, const uint64_t words[4])
+static void deliver_and_switch(struct tcb *from, struct tcb *to, uint64_t badge, uint64_t msginfo,
+                               const uint64_t words[4])
 {
     uint64_t info = bst_msginfo(bst_msginfo_label(msginfo), 0, bst_msginfo_length(msginfo));
     ipc_set_receive_result(to, BST_OK, badge, info, words);
     to->ipc_wait = IPC_NONE;
     to->state = THREAD_RUNNING;
-    sched_switch_direct(to);
+    sched_switch_direct(from, to);
     fastpath_hits++;
 }
 
@@ -68,8 +69,10 @@ bool fastpath_call(struct tcb *caller, uint64_t cptr, uint64_t msginfo, const ui
     thread_queue_remove(server);
     caller->ipc_grant_reply = cap_rights(c) & BST_RIGHT_GRANT_REPLY;
     ipc_link_reply(caller, server);
-    ipc_block(caller, 0, IPC_REPLY);
-    deliver_and_switch(server, c->w2, msginfo, words);
+    caller->ipc_wait = IPC_REPLY;
+    caller->blocked_on = 0;
+    caller->state = THREAD_BLOCKED; /* it leaves the ready queue in the switch */
+    deliver_and_switch(caller, server, c->w2, msginfo, words);
     return true;
 }
 
@@ -86,7 +89,8 @@ bool fastpath_reply_recv(struct tcb *server, uint64_t cptr, uint64_t msginfo, co
         (server->bound_notification && server->bound_notification->word))
         return false; /* something is waiting for the server: the slow path receives it */
     ipc_cut_reply_links(server);
-    ipc_block(server, &ep->queue, IPC_RECV);
-    deliver_and_switch(client, 0, msginfo, words);
+    server->ipc_wait = IPC_RECV;
+    thread_queue_append(&ep->queue, server); /* it leaves the ready queue in the switch */
+    deliver_and_switch(server, client, 0, msginfo, words);
     return true;
 }

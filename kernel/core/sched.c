@@ -48,17 +48,28 @@ void sched_dequeue(struct tcb *t)
     sched_reschedule_pending = true;
 }
 
-void sched_switch_direct(struct tcb *t)
+void sched_switch_direct(struct tcb *from, struct tcb *t)
 {
     unsigned p = t->priority;
+    if (from == queue_head[p] && from->priority == p) {
+        /* The usual case: equal priorities, and the running thread heads its queue. */
+        t->sched_next = from->sched_next;
+        if (t->sched_next)
+            t->sched_next->sched_prev = t;
+        else
+            queue_tail[p] = t;
+        from->sched_next = from->sched_prev = 0;
+    } else {
+        sched_dequeue(from);
+        t->sched_next = queue_head[p];
+        if (queue_head[p])
+            queue_head[p]->sched_prev = t;
+        else
+            queue_tail[p] = t;
+        nonempty[p / 64] |= 1ull << (p % 64);
+    }
     t->sched_prev = 0;
-    t->sched_next = queue_head[p];
-    if (queue_head[p])
-        queue_head[p]->sched_prev = t;
-    else
-        queue_tail[p] = t;
     queue_head[p] = t;
-    nonempty[p / 64] |= 1ull << (p % 64);
     sched_current_thread = t;
     tcb_refresh_cached(t);
     arch_set_current(t);

@@ -14,11 +14,11 @@
 void sched_enqueue(struct tcb *tcb);   /* at the tail of its priority */
 void sched_dequeue(struct tcb *tcb);
 /*
- * The IPC fastpath's switch: the current thread has just left the ready
- * queue (it blocked) and tcb, of at least its priority, takes its place at
- * the head of its queue and runs at once.
+ * The IPC fastpath's switch: the current thread `from` blocks (it leaves the
+ * ready queue) and `to`, of at least its priority, takes the head of its
+ * queue and runs at once.
  */
-void sched_switch_direct(struct tcb *tcb);
+void sched_switch_direct(struct tcb *from, struct tcb *to);
 /* IPC woke tcb for the current thread: put it first among its equals, so a
  * direct switch happens when its priority allows. */
 void sched_prefer(struct tcb *tcb);
