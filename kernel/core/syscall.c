@@ -9,6 +9,7 @@
 #include <bastion/syscall.h>
 #include <bastion/ipc.h>
 #include "kernel/core/syscall.h"
+#include "kernel/arch/x86_64/layout.h" /* SYSCALL_NUMBER_*: checked below */
 #include "kernel/core/cspace.h"
 #include "kernel/core/exchange.h"
 #include "kernel/core/fastpath.h"
@@ -109,8 +110,7 @@ static void sys_call(struct tcb *caller, uint64_t cptr, uint64_t msginfo, const 
 static void h_call(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
     uint64_t words[4] = {a2, a3, a4, a5};
-    if (!fastpath_call(c, a0, a1, words))
-        sys_call(c, a0, a1, words);
+    sys_call(c, a0, a1, words); /* the fastpath declined it (syscall_handle) */
 }
 
 static void h_send(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
@@ -145,9 +145,7 @@ static void h_reply(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64
 
 static void h_replyrecv(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-    uint64_t words[4] = {a2, a3, a4, a5};
-    if (fastpath_reply_recv(c, a0, a1, words))
-        return;
+    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; /* the fastpath declined it (syscall_handle) */
     /* The endpoint is checked first, so a bad cap changes nothing. Without a
      * reply capability this is a plain Recv, as in seL4. */
     struct slot *s = endpoint_cap(c, BST_SYS_REPLYRECV, a0, BST_RIGHT_READ);
@@ -229,4 +227,28 @@ void syscall_handle(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t
     else
         unknown_call(caller, number);
     schedule(); /* cheap unless the ready queues changed */
+}
+
+/*
+ * Call and ReplyRecv enter here (entry.S picks by number): the fastpath
+ * either does the whole call and switches, or nothing, and then the general
+ * handler runs. A separate entry keeps the null call's path short.
+ */
+_Static_assert(SYSCALL_NUMBER_CALL == BST_SYS_CALL, "entry.S routes Call by number");
+_Static_assert(SYSCALL_NUMBER_REPLYRECV == BST_SYS_REPLYRECV, "entry.S routes ReplyRecv by number");
+
+void syscall_handle_call(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+                         uint64_t number)
+{
+    const uint64_t words[4] = {a2, a3, a4, a5};
+    if (!fastpath_call(sched_current(), a0, a1, words))
+        syscall_handle(a0, a1, a2, a3, a4, a5, number);
+}
+
+void syscall_handle_reply_recv(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                               uint64_t a5, uint64_t number)
+{
+    const uint64_t words[4] = {a2, a3, a4, a5};
+    if (!fastpath_reply_recv(sched_current(), a0, a1, words))
+        syscall_handle(a0, a1, a2, a3, a4, a5, number);
 }

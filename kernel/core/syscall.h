@@ -16,6 +16,12 @@ void syscall_fail(struct tcb *caller, uint64_t number, enum bst_error code, uint
                   uint64_t min, uint64_t max);
 void syscall_fail_lookup(struct tcb *caller, uint64_t number, uint64_t argument, unsigned bits_resolved);
 
+/* The same for Call and ReplyRecv, trying the IPC fastpath first. */
+void syscall_handle_call(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+                         uint64_t number);
+void syscall_handle_reply_recv(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                               uint64_t a5, uint64_t number);
+
 #ifdef BASTION_DEBUG
 void syscall_debug(struct tcb *caller, uint64_t number, uint64_t arg0);
 #endif

@@ -80,8 +80,17 @@ syscall_entry:
     pushq %r11                       /* kept for the exit: was there a switch? */
     pushq %rax                       /* 7th argument: the call number */
     movq %r10, %rcx
+    /* Call and ReplyRecv have their own entries (they try the IPC fastpath first). */
+    cmpq $SYSCALL_NUMBER_CALL, %rax
+    je 2f
+    cmpq $SYSCALL_NUMBER_REPLYRECV, %rax
+    je 3f
     call syscall_handle              /* returns with the thread to run as the current one */
-    popq %rax                        /* the call number slot */
+    jmp 4f
+2:  call syscall_handle_call
+    jmp 4f
+3:  call syscall_handle_reply_recv
+4:  popq %rax                        /* the call number slot */
     popq %rdi                        /* the context we entered with */
     cmpq %gs:PERCPU_CTX, %rdi
     jne syscall_switched

@@ -46,6 +46,9 @@
 #define CTX_RIP (CTX_VECTOR + 16)
 #define CTX_RFLAGS (CTX_VECTOR + 32)
 #define CTX_RSP (CTX_VECTOR + 40)
-#define VECTOR_SYSCALL 0x100 /* marks a context saved by the syscall entry */
+#define VECTOR_SYSCALL 0x100
+/* Call numbers entry.S routes to their own C entry (checked against the ABI in syscall.c). */
+#define SYSCALL_NUMBER_CALL 1
+#define SYSCALL_NUMBER_REPLYRECV 7 /* marks a context saved by the syscall entry */
 
 #endif
