@@ -6,6 +6,7 @@
  * changes anything, so a failed invocation has no effect.
  */
 #include "kernel/object/tcb.h"
+#include "kernel/core/ipc.h"
 #include <bastion/tcb.h>
 #include "kernel/core/cdt.h"
 #include "kernel/core/delete.h"
@@ -96,7 +97,17 @@ void thread_queue_cancel_all(struct thread_queue *q, uint64_t error)
 
 void tcb_stop(struct tcb *t)
 {
+    /*
+     * A thread stopped inside a blocking call (Send, Recv, Call, Wait...)
+     * re-runs that call when resumed, as in seL4: its registers still hold
+     * the request, since results are written only when a call completes.
+     */
+    if (t->state == THREAD_BLOCKED && !t->ipc_fault)
+        arch_context_restart_syscall(&t->context);
     thread_queue_remove(t);
+    ipc_cut_reply_links(t);
+    t->ipc_wait = IPC_NONE;
+    t->ipc_fault = false;
     sched_dequeue(t);
     t->state = THREAD_INACTIVE;
 }

@@ -381,6 +381,22 @@ CASE(fastpath_and_slow_path_agree)
     return 0;
 }
 
+CASE(suspended_receiver_restarts_its_recv)
+{
+    CHECK(start(0, receive_one, 0, LOW, 0) == BST_OK);
+    let_helpers_run(); /* it waits in Recv */
+    CHECK(bst_tcb_suspend(tcb_slot(0)) == BST_OK);
+    uint64_t w[4] = {3, 0, 0, 0};
+    CHECK(bst_nbsend(EP, bst_msginfo(LABEL, 0, 1), w) == BST_E_WOULD_BLOCK); /* nobody waits now */
+    CHECK(bst_tcb_resume(tcb_slot(0)) == BST_OK);
+    let_helpers_run(); /* it runs its Recv again */
+    w[0] = 4;
+    CHECK(bst_nbsend(EP, bst_msginfo(LABEL, 0, 1), w) == BST_OK);
+    let_helpers_run();
+    CHECK(seen_count == 1 && seen[0] == BST_OK && seen[3] == 4);
+    return 0;
+}
+
 /* ---- scheduler */
 
 static volatile uint64_t counters[2];
@@ -486,6 +502,7 @@ const struct test_case ipc_cases[] = {
     {"ipc: deleting an endpoint wakes queued senders", deleting_endpoint_wakes_queued_senders},
     {"ipc: a higher-priority receiver runs at once", higher_priority_receiver_runs_at_once},
     {"ipc: fastpath and slow path agree", fastpath_and_slow_path_agree},
+    {"ipc: a suspended receiver re-runs its Recv when resumed", suspended_receiver_restarts_its_recv},
     {"sched: round robin inside a priority", round_robin_inside_a_priority},
     {"sched: a lower priority never preempts", higher_priority_preempts},
     {"fault: handler maps the page and resumes", fault_handler_maps_page_and_resumes},

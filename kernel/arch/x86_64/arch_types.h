@@ -42,6 +42,14 @@ static inline uint64_t arch_message_registers(const struct user_context *ctx, ui
     return ctx->rsi;
 }
 
+/* Makes a thread blocked in a system call re-run it when it next runs. */
+#define SYSCALL_INSTRUCTION_BYTES 2
+static inline void arch_context_restart_syscall(struct user_context *ctx)
+{
+    if (ctx->vector == VECTOR_SYSCALL)
+        ctx->rip -= SYSCALL_INSTRUCTION_BYTES;
+}
+
 static inline uint64_t arch_context_stack_pointer(const struct user_context *ctx) { return ctx->rsp; }
 
 #ifndef BASTION_HOST_TEST /* host tests map "physical memory" into an arena of their own */
