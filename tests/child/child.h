@@ -19,7 +19,7 @@
 
 enum child_mode {
     CHILD_REPORT = 1, /* fill the report and stop */
-    CHILD_PORT_READ,  /* read CHILD_PORT between the two markers */
+    CHILD_PORT_READ,  /* read the port given as the cookie between the two markers */
     CHILD_WRITE_TEXT, /* write to its own code between the two markers (must fault) */
 };
 

@@ -5,9 +5,9 @@
 
 #define CAP_PROBE_SLOTS 16
 
-static uint64_t data_word = CHILD_DATA_WORD;
+static volatile uint64_t data_word = CHILD_DATA_WORD; /* volatile: really in memory, not folded */
 static const char rodata_text[] = CHILD_RODATA_TEXT;
-static uint64_t bss_words[64];
+static volatile uint64_t bss_words[64];
 
 /* Volatile: the parent reads these, and the markers must not move across the deliberate fault. */
 static volatile struct child_report *report(void) { return (volatile struct child_report *)CHILD_SHARED_ADDR; }
@@ -58,7 +58,7 @@ int main(void)
     switch (bst_start_arg & ((1u << CHILD_MODE_BITS) - 1)) {
     case CHILD_PORT_READ:
         r->before = 1;
-        r->port_value = port_read(CHILD_PORT);
+        r->port_value = port_read((uint16_t)(bst_start_arg >> CHILD_MODE_BITS));
         r->after = 1;
         break;
     case CHILD_WRITE_TEXT:

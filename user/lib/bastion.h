@@ -85,6 +85,8 @@ void bst_puts(const char *text);
 /* Sends console output to the endpoint at cptr from now on (0: the kernel debug line again). */
 void bst_console_set(bst_cptr_t endpoint);
 bst_cptr_t bst_console_get(void);
+/* Writes n bytes through the console server only (no fallback); returns an enum bst_error. */
+uint64_t bst_console_write(const char *text, size_t n);
 /*
  * Reads one line from the console server into buf (NUL-terminated, without
  * the line end; at most size - 1 bytes). Returns an enum bst_error;

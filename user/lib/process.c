@@ -39,25 +39,33 @@ static uint64_t fail(struct builder *b, uint64_t e, const char *why)
 
 /* ---- slots in the caller's CSpace */
 
-static uint64_t take_slot(struct builder *b, bst_cptr_t *slot)
+static uint64_t take_slots(struct builder *b, uint64_t count, bst_cptr_t *first)
 {
     struct bst_process *pr = b->proc;
-    if (pr->used == b->p->slot_count)
+    if (count > b->p->slot_count - pr->used)
         return fail(b, BST_E_RANGE, "the free slot range is used up");
-    *slot = pr->first_slot + pr->used++;
+    *first = pr->first_slot + pr->used;
+    pr->used += count;
     return BST_OK;
 }
 
-/* One object from the untyped, its cap in the next slot. */
-static uint64_t make(struct builder *b, uint64_t type, uint64_t size_bits, bst_cptr_t *slot)
+static uint64_t take_slot(struct builder *b, bst_cptr_t *slot) { return take_slots(b, 1, slot); }
+
+/* count objects from the untyped in one call (fewer kernel entries), their caps in the next slots. */
+static uint64_t make_many(struct builder *b, uint64_t type, uint64_t size_bits, uint64_t count, bst_cptr_t *first)
 {
-    uint64_t e = take_slot(b, slot);
+    uint64_t e = take_slots(b, count, first);
     if (e != BST_OK)
         return e;
-    e = bst_untyped_retype(b->p->untyped, type, size_bits, b->p->cnode, 0, 0, *slot, 1);
+    e = bst_untyped_retype(b->p->untyped, type, size_bits, b->p->cnode, 0, 0, *first, count);
     if (e != BST_OK)
-        b->proc->used--; /* the slot stayed empty */
+        b->proc->used -= count; /* Retype made all or nothing: the slots stayed empty */
     return fail(b, e, "retype failed (is the untyped large enough?)");
+}
+
+static uint64_t make(struct builder *b, uint64_t type, uint64_t size_bits, bst_cptr_t *slot)
+{
+    return make_many(b, type, size_bits, 1, slot);
 }
 
 /* A copy of one of the caller's caps, with rights masked, in the next slot. */
@@ -132,32 +140,30 @@ static uint64_t fill_page(struct builder *b, const struct bst_elf_segment *s, bs
 
 static uint64_t load_segment(struct builder *b, const struct bst_elf_segment *s)
 {
-    uint64_t start = page_down(s->vaddr), end = page_up(s->vaddr + s->mem_size);
+    uint64_t start = page_down(s->vaddr), pages = (page_up(s->vaddr + s->mem_size) - start) / PAGE;
     uint64_t rights = s->rights | BST_RIGHT_READ; /* every mapping is readable on this hardware */
-    for (uint64_t va = start; va < end; va += PAGE) {
-        bst_cptr_t frame;
-        uint64_t e;
-        if ((e = make(b, BST_OBJ_FRAME_4K, 0, &frame)) != BST_OK || (e = fill_page(b, s, frame, va)) != BST_OK ||
-            (e = map_in_child(b, frame, va, rights)) != BST_OK)
-            return e;
+    bst_cptr_t frames;
+    uint64_t e = make_many(b, BST_OBJ_FRAME_4K, 0, pages, &frames);
+    for (uint64_t i = 0; e == BST_OK && i < pages; i++) {
+        if ((e = fill_page(b, s, frames + i, start + i * PAGE)) == BST_OK)
+            e = map_in_child(b, frames + i, start + i * PAGE, rights);
     }
     struct bst_process *pr = b->proc;
-    pr->segment[pr->segment_count++] = (struct bst_process_segment){start, (end - start) / PAGE, rights};
-    return BST_OK;
+    if (e == BST_OK)
+        pr->segment[pr->segment_count++] = (struct bst_process_segment){start, pages, rights};
+    return e;
 }
 
 /* The page below the stack stays unmapped: running off the stack faults instead of corrupting memory. */
 static uint64_t make_stack(struct builder *b)
 {
     unsigned pages = b->p->stack_pages ? b->p->stack_pages : BST_CHILD_STACK_PAGES;
-    for (unsigned i = 1; i <= pages; i++) {
-        bst_cptr_t frame;
-        uint64_t e = fresh_page(b, BST_CHILD_STACK_TOP - i * PAGE, RW, &frame);
-        if (e != BST_OK)
-            return e;
-    }
+    bst_cptr_t frames;
+    uint64_t e = make_many(b, BST_OBJ_FRAME_4K, 0, pages, &frames);
+    for (unsigned i = 0; e == BST_OK && i < pages; i++)
+        e = map_in_child(b, frames + i, BST_CHILD_STACK_TOP - (i + 1) * PAGE, RW);
     b->proc->stack_top = BST_CHILD_STACK_TOP;
-    return BST_OK;
+    return e;
 }
 
 static uint64_t share_frames(struct builder *b)

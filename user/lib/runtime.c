@@ -81,6 +81,18 @@ static uint64_t console_write(const char *text, size_t n)
     return console_call(BST_CONSOLE_WRITE, words, count, &reply);
 }
 
+uint64_t bst_console_write(const char *text, size_t n)
+{
+    uint64_t e = console_endpoint ? BST_OK : BST_E_NOT_SUPPORTED;
+    while (e == BST_OK && n) {
+        size_t chunk = n < BST_CONSOLE_MAX_BYTES ? n : BST_CONSOLE_MAX_BYTES;
+        e = console_write(text, chunk);
+        text += chunk;
+        n -= chunk;
+    }
+    return e;
+}
+
 static void debug_write(const char *text, size_t len)
 {
     while (len) {
