@@ -102,8 +102,25 @@ endef
 $(eval $(call user_program,init,$(wildcard user/init/*.c)))
 $(eval $(call user_program,test-root,$(wildcard tests/target/*.c)))
 $(eval $(call user_program,bench-root,$(wildcard bench/bastion/*.c)))
+$(eval $(call user_program,bench-server,$(wildcard bench/server/*.c)))
 $(eval $(call user_program,test-child,$(wildcard tests/child/*.c)))
 $(eval $(call user_program,uart,$(wildcard user/servers/uart/*.c)))
+
+# ---------------------------------------------------------------- the Linux side of make bench
+# bench/linux/bench.c: one static program built with the host compiler. It writes
+# its own initramfs (itself as /init, /proc, /dev/console), so neither cpio nor
+# root is needed. The kernel is Debian's, fetched by scripts/fetch-linux.
+LINUX_BENCH := $(BUILD)/bench/linux
+
+$(LINUX_BENCH)/bench: bench/linux/bench.c
+	@mkdir -p $(dir $@)
+	@echo '  HOSTCC  $@'
+	$(Q)$(HOST_CC) -std=gnu11 $(WARN) -O2 -static -pthread -o $@ $<
+
+$(LINUX_BENCH)/initramfs.cpio.gz: $(LINUX_BENCH)/bench
+	@echo '  CPIO    $@'
+	$(Q)$< --initramfs $(LINUX_BENCH)/initramfs.cpio
+	$(Q)gzip -9 -n -f $(LINUX_BENCH)/initramfs.cpio
 
 # ---------------------------------------------------------------- top-level targets
 .PHONY: all run test test-host test-target iso debug bench clean deps-check
@@ -126,7 +143,7 @@ iso: all
 debug: all
 	tools/qemu-debug $(BUILD)
 
-bench: all
+bench: all $(LINUX_BENCH)/initramfs.cpio.gz
 	tools/bench $(BUILD)
 
 clean:

@@ -11,6 +11,8 @@
 #include "user/lib/ipc.h"
 #include "user/lib/tcb.h"
 #include "user/lib/notify.h"
+#include "user/lib/process.h"
+#include "bench/server/roles.h"
 #include <bastion/tcb.h>
 
 #define DEFAULT_ITERATIONS 100000u
@@ -210,16 +212,218 @@ static unsigned signal_to_run(unsigned n)
     return n;
 }
 
+/* ---- Across address spaces: partner processes spawned from the bench-server module */
+#define PARTNER_SLOTS 64
+#define PARTNER_FIRST_SLOT 100
+#define CREATE_SLOT (PARTNER_FIRST_SLOT + 4 * PARTNER_SLOTS)
+#define CREATE_ITERATIONS 200
+enum { CREATE_UT_SLOT = 59, EP_FIRST_SLOT = 80 }; /* two endpoints per role from EP_FIRST_SLOT */
+
+/* Each role has its own pair of endpoints, so partners never take each other's messages. */
+static bst_cptr_t ep_a(enum bench_role role) { return slot(EP_FIRST_SLOT + 2 * role); }
+static bst_cptr_t ep_b(enum bench_role role) { return slot(EP_FIRST_SLOT + 2 * role + 1); }
+
+static const struct bst_boot_module *server_module(void)
+{
+    for (unsigned i = 0; i < bst_bootinfo->module_count; i++)
+        if (strstr_bounded(bst_bootinfo->modules[i].name, "bench-server"))
+            return &bst_bootinfo->modules[i];
+    return 0;
+}
+
+static bool make_endpoints(enum bench_role role)
+{
+    static bool made[BENCH_ROLE_CREATE + 1];
+    if (!made[role])
+        made[role] = bst_untyped_retype(slot(SLOT_UT), BST_OBJ_ENDPOINT, 0, BST_CAP_ROOT_CNODE, 0, 0, ep_a(role), 2) == BST_OK;
+    return made[role];
+}
+
+static uint64_t spawn_partner(enum bench_role role, bst_cptr_t ut, uint64_t first_slot, struct bst_process *p)
+{
+    const struct bst_boot_module *m = server_module();
+    if (!m || !make_endpoints(role))
+        return BST_E_INVALID_ARG;
+    const struct bst_spawn_cap caps[] = {{ep_a(role), BENCH_EP_A, BST_RIGHTS_ALL},
+                                         {ep_b(role), BENCH_EP_B, BST_RIGHTS_ALL}};
+    struct bst_spawn params = {
+        .image = (const void *)m->user_addr, .image_size = m->size, .untyped = ut,
+        .cnode = BST_CAP_ROOT_CNODE, .first_slot = first_slot, .slot_count = PARTNER_SLOTS,
+        .vspace = BST_CAP_ROOT_VSPACE, .scratch_vaddr = BST_SPAWN_ROOT_SCRATCH,
+        .authority = BST_CAP_ROOT_TCB, .priority = 128, .start_arg = role, .stack_pages = 2,
+        .caps = caps, .cap_count = 2,
+    };
+    return bst_process_spawn(&params, p);
+}
+
+/* One partner per role, spawned once and left running. */
+static struct bst_process procs[BENCH_ROLE_CREATE];
+
+static bool partner(enum bench_role role)
+{
+    static bool running[BENCH_ROLE_CREATE];
+    if (running[role - 1])
+        return true;
+    if (!setup_scratch())
+        return false;
+    uint64_t e = spawn_partner(role, slot(SLOT_UT), slot(PARTNER_FIRST_SLOT + (role - 1) * PARTNER_SLOTS), &procs[role - 1]);
+    if (e != BST_OK) {
+        bst_printf("bench: spawning the partner failed: %s (%s)\n", bst_error_name(e), procs[role - 1].why);
+        return false;
+    }
+    bst_yield(); /* it runs (same priority) and waits in Recv */
+    running[role - 1] = true;
+    return true;
+}
+
+static unsigned ipc_roundtrip(unsigned n)
+{
+    if (!partner(BENCH_ROLE_ECHO))
+        return 0;
+    uint64_t w[4] = {1, 0, 0, 0};
+    struct bst_msg r;
+    for (unsigned i = 0; i < n + WARMUP_ITERATIONS; i++) {
+        uint64_t t0 = bst_rdtsc();
+        uint64_t e = bst_call(ep_a(BENCH_ROLE_ECHO), bst_msginfo(1, 0, 1), w, &r);
+        uint64_t t1 = bst_rdtsc();
+        if (e != BST_OK)
+            return 0;
+        if (i >= WARMUP_ITERATIONS)
+            samples[i - WARMUP_ITERATIONS] = adjusted(t1 - t0);
+    }
+    return n;
+}
+
+/* One byte (one word) there by Send, back by Send: half the round is one way. */
+static unsigned ipc_oneway(unsigned n)
+{
+    if (!partner(BENCH_ROLE_PONG))
+        return 0;
+    uint64_t w[4] = {'x', 0, 0, 0};
+    struct bst_msg m;
+    for (unsigned i = 0; i < n + WARMUP_ITERATIONS; i++) {
+        uint64_t t0 = bst_rdtsc();
+        uint64_t e = bst_send(ep_a(BENCH_ROLE_PONG), bst_msginfo(0, 0, 1), w) | bst_recv(ep_b(BENCH_ROLE_PONG), &m);
+        uint64_t t1 = bst_rdtsc();
+        if (e != BST_OK)
+            return 0;
+        if (i >= WARMUP_ITERATIONS)
+            samples[i - WARMUP_ITERATIONS] = adjusted(t1 - t0) / 2;
+    }
+    return n;
+}
+
+/* Yield to a process at the same priority and back: half the round is one switch. */
+static unsigned context_switch(unsigned n)
+{
+    if (!partner(BENCH_ROLE_YIELD))
+        return 0;
+    for (unsigned i = 0; i < n + WARMUP_ITERATIONS; i++) {
+        uint64_t t0 = bst_rdtsc();
+        bst_yield();
+        uint64_t t1 = bst_rdtsc();
+        if (i >= WARMUP_ITERATIONS)
+            samples[i - WARMUP_ITERATIONS] = adjusted(t1 - t0) / 2;
+    }
+    /* The partner would take every idle moment from now on: stop it. */
+    bst_tcb_suspend(procs[BENCH_ROLE_YIELD - 1].tcb);
+    return n;
+}
+
+/* From the spawn call until the new process's first instructions (it sends their time). */
+static unsigned process_create(unsigned n)
+{
+    if (!setup_scratch() || !make_endpoints(BENCH_ROLE_CREATE) ||
+        bst_untyped_retype(slot(SLOT_UT), BST_OBJ_UNTYPED, 18, BST_CAP_ROOT_CNODE, 0, 0, slot(CREATE_UT_SLOT), 1))
+        return 0;
+    n = n < CREATE_ITERATIONS ? n : CREATE_ITERATIONS;
+    for (unsigned i = 0; i < n + 10; i++) {
+        struct bst_process p;
+        struct bst_msg m;
+        uint64_t t0 = bst_rdtsc();
+        uint64_t e = spawn_partner(BENCH_ROLE_CREATE, slot(CREATE_UT_SLOT), slot(CREATE_SLOT), &p);
+        if (e == BST_OK)
+            e = bst_recv(ep_a(BENCH_ROLE_CREATE), &m);
+        if (e != BST_OK) {
+            bst_printf("bench: process_create failed: %s (%s)\n", bst_error_name(e), p.why);
+            return 0;
+        }
+        if (i >= 10)
+            samples[i - 10] = adjusted(m.words[0] - t0);
+        bst_process_destroy(&p);
+    }
+    return n;
+}
+
+/* ---- Two threads of one process handing a wake-up back and forth through notifications */
+static uint8_t sync_stack[SERVER_STACK] __attribute__((aligned(16)));
+#define SYNC_EXCHANGE 0x222000ull
+enum { SYNC_N1 = 70, SYNC_N2, SYNC_TCB, SYNC_FRAME };
+
+static void __attribute__((noreturn)) sync_partner(uint64_t unused)
+{
+    (void)unused;
+    uint64_t bits;
+    for (;;) {
+        bst_wait(slot(SYNC_N1), &bits);
+        bst_signal(slot(SYNC_N2));
+    }
+}
+
+static bool start_sync_partner(void)
+{
+    static bool started;
+    if (started)
+        return true;
+    bst_cptr_t ut = slot(SLOT_UT);
+    uint64_t e = bst_untyped_retype(ut, BST_OBJ_NOTIFICATION, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SYNC_N1), 2);
+    if (!e) e = bst_untyped_retype(ut, BST_OBJ_TCB, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SYNC_TCB), 1);
+    if (!e) e = bst_untyped_retype(ut, BST_OBJ_FRAME_4K, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SYNC_FRAME), 1);
+    if (!e) e = bst_frame_map(slot(SYNC_FRAME), BST_CAP_ROOT_VSPACE, SYNC_EXCHANGE, BST_RIGHT_READ | BST_RIGHT_WRITE,
+                              BST_CACHE_WRITE_BACK);
+    if (!e) e = bst_tcb_configure(slot(SYNC_TCB), BST_CAP_ROOT_CNODE, BST_CAP_ROOT_VSPACE, slot(SYNC_FRAME), SYNC_EXCHANGE, 0);
+    if (!e) e = bst_tcb_set_priority(slot(SYNC_TCB), BST_CAP_ROOT_TCB, 128);
+    uint64_t regs[BST_REG_RFLAGS + 1] = {[BST_REG_RIP] = (uint64_t)sync_partner,
+                                         [BST_REG_RSP] = (uint64_t)(sync_stack + SERVER_STACK - 8),
+                                         [BST_REG_RFLAGS] = 0x202};
+    if (!e) e = bst_tcb_write_registers(slot(SYNC_TCB), true, BST_REG_RFLAGS + 1, regs);
+    bst_yield();
+    started = e == BST_OK;
+    return started;
+}
+
+static unsigned thread_sync(unsigned n)
+{
+    if (!setup_scratch() || !start_sync_partner())
+        return 0;
+    uint64_t bits;
+    for (unsigned i = 0; i < n + WARMUP_ITERATIONS; i++) {
+        uint64_t t0 = bst_rdtsc();
+        uint64_t e = bst_signal(slot(SYNC_N1)) | bst_wait(slot(SYNC_N2), &bits);
+        uint64_t t1 = bst_rdtsc();
+        if (e != BST_OK)
+            return 0;
+        if (i >= WARMUP_ITERATIONS)
+            samples[i - WARMUP_ITERATIONS] = adjusted(t1 - t0) / 2;
+    }
+    return n;
+}
+
 /* The suite: later mechanisms add rows here without changing its shape. */
 static const struct {
     const char *name;
     unsigned (*run)(unsigned iterations); /* fills samples[], returns how many */
 } benchmarks[] = {
     {"null_syscall", null_syscall},
-    {"retype_tcb", retype_tcb},
+    {"thread_sync", thread_sync},
+    {"ipc_oneway", ipc_oneway},
+    {"ipc_roundtrip", ipc_roundtrip},
+    {"context_switch", context_switch},
     {"map_unmap", map_unmap},
+    {"process_create", process_create},
     {"ipc_roundtrip_same_as", ipc_roundtrip_same_as},
-    {"signal_to_run", signal_to_run},
+    {"retype_tcb", retype_tcb},
+    {"signal_to_run", signal_to_run}, /* last: it lowers the root's priority */
 };
 
 static unsigned iterations_from_cmdline(void)

@@ -1,0 +1,50 @@
+/*
+ * The benchmark partner process: the bench root task spawns it from its boot
+ * module with a role in the start argument and two endpoints (and nothing
+ * else) in its CSpace, so every IPC row crosses address spaces.
+ */
+#include "bench/server/roles.h"
+#include "user/lib/ipc.h"
+
+static void __attribute__((noreturn)) echo(void)
+{
+    struct bst_msg m;
+    bst_recv(BENCH_EP_A, &m);
+    for (;;)
+        bst_replyrecv(BENCH_EP_A, bst_msginfo(0, 0, 1), m.words, &m);
+}
+
+static void __attribute__((noreturn)) pong(void)
+{
+    struct bst_msg m;
+    for (;;) {
+        bst_recv(BENCH_EP_A, &m);
+        bst_send(BENCH_EP_B, bst_msginfo(0, 0, 1), m.words);
+    }
+}
+
+static void __attribute__((noreturn)) yield_forever(void)
+{
+    for (;;)
+        bst_yield();
+}
+
+/* Reports the time of its first instructions, then ends. */
+static void first_instruction(uint64_t when)
+{
+    uint64_t w[4] = {when, 0, 0, 0};
+    bst_send(BENCH_EP_A, bst_msginfo(0, 0, 1), w);
+}
+
+int main(void)
+{
+    uint64_t now = bst_rdtsc();
+    switch (bst_start_arg) {
+    case BENCH_ROLE_ECHO: echo();
+    case BENCH_ROLE_PONG: pong();
+    case BENCH_ROLE_YIELD: yield_forever();
+    case BENCH_ROLE_CREATE: first_instruction(now); break;
+    default: break;
+    }
+    return 0;
+}
