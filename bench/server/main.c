@@ -14,12 +14,14 @@ static void __attribute__((noreturn)) echo(void)
         bst_replyrecv(BENCH_EP_A, bst_msginfo(0, 0, 1), m.words, &m);
 }
 
-static void __attribute__((noreturn)) pong(void)
+/* Answers each message with the time it could first read it. */
+static void __attribute__((noreturn)) stamp(void)
 {
     struct bst_msg m;
+    bst_recv(BENCH_EP_A, &m);
     for (;;) {
-        bst_recv(BENCH_EP_A, &m);
-        bst_send(BENCH_EP_B, bst_msginfo(0, 0, 1), m.words);
+        uint64_t w[4] = {bst_rdtsc(), 0, 0, 0};
+        bst_replyrecv(BENCH_EP_A, bst_msginfo(0, 0, 1), w, &m);
     }
 }
 
@@ -41,7 +43,7 @@ int main(void)
     uint64_t now = bst_rdtsc();
     switch (bst_start_arg) {
     case BENCH_ROLE_ECHO: echo();
-    case BENCH_ROLE_PONG: pong();
+    case BENCH_ROLE_STAMP: stamp();
     case BENCH_ROLE_YIELD: yield_forever();
     case BENCH_ROLE_CREATE: first_instruction(now); break;
     default: break;

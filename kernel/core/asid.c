@@ -50,9 +50,12 @@ void asid_release(uint64_t identity)
     if (asid_root(identity) == 0)
         return;
     asid_table[identity & ASID_MASK] = (struct asid_entry){0, 0};
+    asid_port_ranges_total -= port_grants[identity & ASID_MASK].count;
     port_grants[identity & ASID_MASK].count = 0; /* a recycled ASID starts with no ports */
     free_count++;
 }
+
+unsigned asid_port_ranges_total;
 
 uint64_t asid_of_root(uint64_t root, uint64_t hint)
 {
@@ -83,6 +86,7 @@ bool asid_ports_add(uint64_t identity, uint16_t first, uint16_t last)
     if (g->count == ASID_PORT_RANGES)
         return false;
     g->range[g->count++] = (struct arch_port_range){first, last};
+    asid_port_ranges_total++;
     return true;
 }
 
@@ -93,7 +97,10 @@ void asid_ports_remove(uint16_t first, uint16_t last)
         struct asid_ports *g = &port_grants[asid];
         for (unsigned i = 0; i < g->count; i++) {
             if (same_range(g->range[i], first, last))
+            {
                 g->range[i--] = g->range[--g->count]; /* order does not matter */
+                asid_port_ranges_total--;
+            }
         }
     }
 }

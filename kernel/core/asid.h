@@ -44,5 +44,7 @@ bool asid_ports_add(uint64_t identity, uint16_t first, uint16_t last);
 void asid_ports_remove(uint16_t first, uint16_t last);
 /* The identity's grants; empty ones for ASID_NONE or a dead identity. */
 const struct asid_ports *asid_ports_of(uint64_t identity);
+/* Port ranges granted to all address spaces together: 0 lets a switch skip the bitmap. */
+extern unsigned asid_port_ranges_total;
 
 #endif

@@ -139,11 +139,15 @@ enum { BIND_ARG_VSPACE, BIND_ARGS };
  * threads of a destroyed address space have no user mappings left to run.
  */
 static uint64_t loaded_identity = ASID_NONE;
+static unsigned loaded_count; /* ranges open in the bitmap now */
 
 static void load(uint64_t identity)
 {
     const struct asid_ports *g = asid_ports_of(identity);
-    arch_io_ports_load(g->range, g->count);
+    /* Most switches are between address spaces with no ports: nothing to close or open. */
+    if (g->count || loaded_count)
+        arch_io_ports_load(g->range, g->count);
+    loaded_count = g->count;
     loaded_identity = identity;
 }
 
@@ -154,6 +158,12 @@ void ioport_follow(const struct tcb *t)
     if (t->vspace_paddr == followed_root)
         return;
     followed_root = t->vspace_paddr;
+    if (asid_port_ranges_total == 0 && loaded_count == 0) {
+        /* No address space has ports: the bitmap stays all closed. Note whose it is
+         * (the TCB's PML4 copy carries the identity) for a Bind that comes next. */
+        loaded_identity = t->vspace_paddr ? t->vspace_root.cap.w3 : ASID_NONE;
+        return;
+    }
     /* The TCB's own PML4 copy keeps the identity in word 3, so this is a check, not a search. */
     uint64_t identity = t->vspace_paddr ? asid_of_root(t->vspace_paddr, t->vspace_root.cap.w3) : ASID_NONE;
     if (identity != loaded_identity)
