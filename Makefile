@@ -50,7 +50,7 @@ USER_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T user/l
 
 # ---------------------------------------------------------------- kernel
 KERNEL_SRCS := $(wildcard kernel/arch/x86_64/*.c kernel/arch/x86_64/*.S kernel/core/*.c \
-    kernel/object/*.c kernel/lib/*.c) lib/string.c lib/fmt.c
+    kernel/object/*.c kernel/lib/*.c) lib/string.c lib/fmt.c lib/elf.c
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kobj/%.o,$(KERNEL_SRCS))
 
 $(BUILD)/kobj/%.c.o: %.c
@@ -77,7 +77,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel/arch/x86_64/linker.ld tools/gen-ksyms
 	$(Q)tools/check-kernel-layout $@ $(BUILD)/ksyms/pass1.elf
 
 # ---------------------------------------------------------------- user
-USER_LIB_SRCS := user/lib/crt0.S $(filter-out user/lib/crt0.S,$(wildcard user/lib/*.c)) lib/string.c lib/fmt.c
+USER_LIB_SRCS := user/lib/crt0.S $(filter-out user/lib/crt0.S,$(wildcard user/lib/*.c)) lib/string.c lib/fmt.c lib/elf.c
 USER_LIB_OBJS := $(patsubst %,$(BUILD)/uobj/%.o,$(USER_LIB_SRCS))
 
 $(BUILD)/uobj/%.c.o: %.c

@@ -118,24 +118,31 @@ static void __attribute__((noreturn)) echo_server(uint64_t unused)
         bst_replyrecv(slot(SLOT_EP), bst_msginfo(0, 0, 1), m.words, &m);
 }
 
+/* A thread of this process with its own exchange frame at xaddr, running entry on stack. */
+static uint64_t start_local_thread(bst_cptr_t tcb, bst_cptr_t frame, uint64_t xaddr, void (*entry)(uint64_t),
+                                   uint8_t *stack, uint64_t priority)
+{
+    bst_cptr_t ut = slot(SLOT_UT);
+    uint64_t e = bst_untyped_retype(ut, BST_OBJ_TCB, 0, BST_CAP_ROOT_CNODE, 0, 0, tcb, 1);
+    if (!e) e = bst_untyped_retype(ut, BST_OBJ_FRAME_4K, 0, BST_CAP_ROOT_CNODE, 0, 0, frame, 1);
+    if (!e) e = bst_frame_map(frame, BST_CAP_ROOT_VSPACE, xaddr, BST_RIGHT_READ | BST_RIGHT_WRITE, BST_CACHE_WRITE_BACK);
+    if (!e) e = bst_tcb_configure(tcb, BST_CAP_ROOT_CNODE, BST_CAP_ROOT_VSPACE, frame, xaddr, 0);
+    if (!e) e = bst_tcb_set_priority(tcb, BST_CAP_ROOT_TCB, priority);
+    uint64_t regs[BST_REG_RFLAGS + 1] = {[BST_REG_RIP] = (uint64_t)entry,
+                                         [BST_REG_RSP] = (uint64_t)(stack + SERVER_STACK - 8),
+                                         [BST_REG_RFLAGS] = 0x202};
+    if (!e) e = bst_tcb_write_registers(tcb, true, BST_REG_RFLAGS + 1, regs);
+    return e;
+}
+
 static bool start_server(void)
 {
     static bool started;
     if (started)
         return true;
-    bst_cptr_t ut = slot(SLOT_UT);
-    uint64_t e = bst_untyped_retype(ut, BST_OBJ_ENDPOINT, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SLOT_EP), 1);
-    if (!e) e = bst_untyped_retype(ut, BST_OBJ_TCB, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SLOT_SERVER), 1);
-    if (!e) e = bst_untyped_retype(ut, BST_OBJ_FRAME_4K, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SLOT_SERVER_FRAME), 1);
-    if (!e) e = bst_frame_map(slot(SLOT_SERVER_FRAME), BST_CAP_ROOT_VSPACE, SERVER_EXCHANGE,
-                              BST_RIGHT_READ | BST_RIGHT_WRITE, BST_CACHE_WRITE_BACK);
-    if (!e) e = bst_tcb_configure(slot(SLOT_SERVER), BST_CAP_ROOT_CNODE, BST_CAP_ROOT_VSPACE,
-                                  slot(SLOT_SERVER_FRAME), SERVER_EXCHANGE, 0);
-    if (!e) e = bst_tcb_set_priority(slot(SLOT_SERVER), BST_CAP_ROOT_TCB, 128);
-    uint64_t regs[BST_REG_RFLAGS + 1] = {[BST_REG_RIP] = (uint64_t)echo_server,
-                                         [BST_REG_RSP] = (uint64_t)(server_stack + SERVER_STACK - 8),
-                                         [BST_REG_RFLAGS] = 0x202};
-    if (!e) e = bst_tcb_write_registers(slot(SLOT_SERVER), true, BST_REG_RFLAGS + 1, regs);
+    uint64_t e = bst_untyped_retype(slot(SLOT_UT), BST_OBJ_ENDPOINT, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SLOT_EP), 1);
+    if (!e) e = start_local_thread(slot(SLOT_SERVER), slot(SLOT_SERVER_FRAME), SERVER_EXCHANGE, echo_server,
+                                   server_stack, 128);
     bst_yield(); /* the server (same priority) runs and blocks in Recv */
     started = e == BST_OK;
     return started;
@@ -179,21 +186,11 @@ static bool start_waiter(void)
     static bool started;
     if (started)
         return true;
-    bst_cptr_t ut = slot(SLOT_UT);
-    bst_cptr_t tcb = slot(SLOT_NTFN) + 1, frame = slot(SLOT_NTFN) + 2;
-    uint64_t e = bst_untyped_retype(ut, BST_OBJ_NOTIFICATION, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SLOT_NTFN), 1);
-    if (!e) e = bst_untyped_retype(ut, BST_OBJ_TCB, 0, BST_CAP_ROOT_CNODE, 0, 0, tcb, 1);
-    if (!e) e = bst_untyped_retype(ut, BST_OBJ_FRAME_4K, 0, BST_CAP_ROOT_CNODE, 0, 0, frame, 1);
-    if (!e) e = bst_frame_map(frame, BST_CAP_ROOT_VSPACE, WAITER_EXCHANGE, BST_RIGHT_READ | BST_RIGHT_WRITE,
-                              BST_CACHE_WRITE_BACK);
-    if (!e) e = bst_tcb_configure(tcb, BST_CAP_ROOT_CNODE, BST_CAP_ROOT_VSPACE, frame, WAITER_EXCHANGE, 0);
-    if (!e) e = bst_tcb_set_priority(tcb, BST_CAP_ROOT_TCB, 128);
+    uint64_t e = bst_untyped_retype(slot(SLOT_UT), BST_OBJ_NOTIFICATION, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SLOT_NTFN), 1);
     /* The root drops below the waiter, so each Signal switches to it at once. */
     if (!e) e = bst_tcb_set_priority(BST_CAP_ROOT_TCB, BST_CAP_ROOT_TCB, 100);
-    uint64_t regs[BST_REG_RFLAGS + 1] = {[BST_REG_RIP] = (uint64_t)waiter,
-                                         [BST_REG_RSP] = (uint64_t)(waiter_stack + SERVER_STACK - 8),
-                                         [BST_REG_RFLAGS] = 0x202};
-    if (!e) e = bst_tcb_write_registers(tcb, true, BST_REG_RFLAGS + 1, regs);
+    if (!e) e = start_local_thread(slot(SLOT_WAITER_TCB), slot(SLOT_WAITER_FRAME), WAITER_EXCHANGE, waiter,
+                                   waiter_stack, 128);
     started = e == BST_OK;
     return started;
 }
@@ -377,18 +374,8 @@ static bool start_sync_partner(void)
     static bool started;
     if (started)
         return true;
-    bst_cptr_t ut = slot(SLOT_UT);
-    uint64_t e = bst_untyped_retype(ut, BST_OBJ_NOTIFICATION, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SYNC_N1), 2);
-    if (!e) e = bst_untyped_retype(ut, BST_OBJ_TCB, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SYNC_TCB), 1);
-    if (!e) e = bst_untyped_retype(ut, BST_OBJ_FRAME_4K, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SYNC_FRAME), 1);
-    if (!e) e = bst_frame_map(slot(SYNC_FRAME), BST_CAP_ROOT_VSPACE, SYNC_EXCHANGE, BST_RIGHT_READ | BST_RIGHT_WRITE,
-                              BST_CACHE_WRITE_BACK);
-    if (!e) e = bst_tcb_configure(slot(SYNC_TCB), BST_CAP_ROOT_CNODE, BST_CAP_ROOT_VSPACE, slot(SYNC_FRAME), SYNC_EXCHANGE, 0);
-    if (!e) e = bst_tcb_set_priority(slot(SYNC_TCB), BST_CAP_ROOT_TCB, 128);
-    uint64_t regs[BST_REG_RFLAGS + 1] = {[BST_REG_RIP] = (uint64_t)sync_partner,
-                                         [BST_REG_RSP] = (uint64_t)(sync_stack + SERVER_STACK - 8),
-                                         [BST_REG_RFLAGS] = 0x202};
-    if (!e) e = bst_tcb_write_registers(slot(SYNC_TCB), true, BST_REG_RFLAGS + 1, regs);
+    uint64_t e = bst_untyped_retype(slot(SLOT_UT), BST_OBJ_NOTIFICATION, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(SYNC_N1), 2);
+    if (!e) e = start_local_thread(slot(SYNC_TCB), slot(SYNC_FRAME), SYNC_EXCHANGE, sync_partner, sync_stack, 128);
     bst_yield();
     started = e == BST_OK;
     return started;

@@ -3,7 +3,7 @@
 #include "kernel/core/asid.h"
 #include "kernel/core/cdt.h"
 #include "kernel/core/delete.h"
-#include "kernel/core/elf.h"
+#include "lib/elf.h"
 #include "kernel/lib/log.h"
 #include "lib/string.h"
 

@@ -39,7 +39,7 @@ endef
 $(eval $(call host_test,string,lib/string.c))
 $(eval $(call host_test,fmt,lib/fmt.c))
 $(eval $(call host_test,bootmem,kernel/core/bootmem.c))
-$(eval $(call host_test,elf,kernel/core/elf.c))
+$(eval $(call host_test,elf,lib/elf.c))
 $(eval $(call host_test,ksyms,kernel/lib/ksyms.c))
 $(eval $(call host_test,sched,kernel/core/sched.c kernel/lib/log.c lib/fmt.c tests/host/stub_serial.c))
 

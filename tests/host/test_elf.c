@@ -1,5 +1,5 @@
 /*
- * Host tests of kernel/core/elf.c. Every image is built here in memory with the
+ * Host tests of lib/elf.c. Every image is built here in memory with the
  * host's <elf.h>, and checked from a heap copy of exactly its size, so that
  * AddressSanitizer catches any read past the end.
  */
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/core/elf.h"
+#include "lib/elf.h"
 
 #define PAGE 0x1000ull
 #define USER_MIN 0x400000ull

@@ -313,6 +313,7 @@ CASE(process_bad_elf_segments)
     tiny.ph[1] = tiny.ph[0];
     tiny.ph[1].flags = 6; /* R + W on the code's page */
     tiny.ph[1].vaddr = TINY_VADDR + 8;
+    tiny.ph[1].offset = tiny.ph[0].offset + 8; /* congruent with its address, as ELF requires */
     tiny.ph[1].filesz = tiny.ph[1].memsz = 8;
     CHECK(refused(sizeof(tiny), BST_E_INVALID_ARG) && strstr_bounded(proc.why, "share a page"));
     return 0;

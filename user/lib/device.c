@@ -26,3 +26,9 @@ uint64_t bst_ioport_control_issue(bst_cptr_t ioport_control, uint64_t first, uin
                                          [BST_IOPORT_ISSUE_DEPTH] = depth};
     return bst_invoke(ioport_control, BST_IOPORT_CONTROL_ISSUE, BST_IOPORT_ISSUE_ARGS, w, 0);
 }
+
+uint64_t bst_ioport_bind(bst_cptr_t ioport, bst_cptr_t vspace)
+{
+    uint64_t w[] = {vspace};
+    return bst_invoke(ioport, BST_IOPORT_BIND, 1, w, 0);
+}

@@ -23,4 +23,7 @@ uint64_t bst_irq_handler_clear(bst_cptr_t handler);
 uint64_t bst_ioport_control_issue(bst_cptr_t ioport_control, uint64_t first, uint64_t last, bst_cptr_t root,
                                   uint64_t index, uint64_t depth);
 
+/* Lets every thread of the address space `vspace` (a PML4 cap) use the IOPort cap's ports. */
+uint64_t bst_ioport_bind(bst_cptr_t ioport, bst_cptr_t vspace);
+
 #endif

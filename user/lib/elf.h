@@ -1,16 +1,19 @@
 /*
- * A small ELF64 reader for loading programs from user level (user/lib/process.c).
- * It checks everything before anything is made: the header, every loadable
- * segment inside the file and inside the allowed address range, no two
- * segments on one page (each page gets one segment's rights), W^X, and an
- * entry point in an executable segment. It never writes to the image.
+ * ELF64 images for loading programs from user level (user/lib/process.c),
+ * checked by the same code the kernel uses for the root task (lib/elf.c):
+ * the header, every loadable segment inside the file and inside the allowed
+ * address range, no two segments on one page (each page gets one segment's
+ * rights), W^X, and an entry point in an executable segment. It never writes
+ * to the image.
  */
 #ifndef BASTION_USER_ELF_H
 #define BASTION_USER_ELF_H
 
 #include <bastion/types.h>
 
-#define BST_ELF_MAX_SEGMENTS 8
+#include "lib/elf.h"
+
+#define BST_ELF_MAX_SEGMENTS ELF_MAX_SEGMENTS
 
 struct bst_elf_segment {
     uint64_t vaddr;

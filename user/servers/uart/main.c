@@ -187,7 +187,7 @@ static void serve(const struct request *r, struct answer *a)
 /* The ports first: without them every register access below would fault. */
 static uint64_t claim_device(void)
 {
-    uint64_t e = bst_invoke(BST_UART_CAP_IOPORT, BST_IOPORT_BIND, 1, (uint64_t[]){BST_CHILD_CAP_VSPACE}, 0);
+    uint64_t e = bst_ioport_bind(BST_UART_CAP_IOPORT, BST_CHILD_CAP_VSPACE);
     if (e != BST_OK)
         return e;
     irq_driven = bst_irq_handler_set_notification(BST_UART_CAP_IRQ, BST_UART_CAP_NOTIFICATION) == BST_OK;

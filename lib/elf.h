@@ -1,5 +1,6 @@
 /*
- * ELF64 image checking for the root task loader. Pure code (no kernel state),
+ * ELF64 image checking, shared by the kernel's root task loader and the user
+ * library's process creation (user/lib/elf.c). Pure freestanding code,
  * unit-tested on the host: a bad image is refused with a reason, never loaded
  * half-way. W^X is checked here: no segment may be writable and executable.
  */
@@ -24,7 +25,11 @@ struct elf_segment {
     unsigned perms; /* ELF_SEG_* */
 };
 
+/* What kind of problem a refused image has (callers map it to their error codes). */
+enum elf_fault { ELF_FAULT_NONE = 0, ELF_FAULT_FORMAT, ELF_FAULT_TRUNCATED, ELF_FAULT_RANGE };
+
 struct elf_image {
+    enum elf_fault fault; /* set when elf_check refuses the image */
     uint64_t entry;
     unsigned segment_count;
     struct elf_segment segments[ELF_MAX_SEGMENTS];
