@@ -194,72 +194,95 @@ static unsigned thread_sync(unsigned n)
     return n;
 }
 
-/* ---- ipc_oneway, ipc_roundtrip: a partner process echoes each byte back
- * through a second pipe. */
-struct echo {
+/* ---- ipc_oneway, ipc_roundtrip: a partner process answers each 1-byte
+ * request through a second pipe: with the same byte (roundtrip), or with the
+ * time at which its read returned (oneway, as Bastion's stamp partner). */
+struct partner {
     pid_t pid;
     int to, from; /* our ends: write requests to `to`, read replies from `from` */
 };
 
-static int echo_start(struct echo *e)
+static int partner_start(struct partner *p, int stamp)
 {
     int req[2], rep[2];
     if (pipe(req) != 0 || pipe(rep) != 0) {
         die("pipe");
         return -1;
     }
-    e->pid = fork();
-    if (e->pid < 0) {
+    p->pid = fork();
+    if (p->pid < 0) {
         die("fork");
         return -1;
     }
-    if (e->pid == 0) {
+    if (p->pid == 0) {
         close(req[1]);
         close(rep[0]);
         char c;
-        while (read(req[0], &c, 1) == 1)
-            if (write(rep[1], &c, 1) != 1)
+        while (read(req[0], &c, 1) == 1) {
+            uint64_t now = rdtsc(); /* the message can be read from here on */
+            ssize_t w = stamp ? write(rep[1], &now, sizeof now) : write(rep[1], &c, 1);
+            if (w <= 0)
                 break;
+        }
         _exit(0);
     }
     close(req[0]);
     close(rep[1]);
-    e->to = req[1];
-    e->from = rep[0];
+    p->to = req[1];
+    p->from = rep[0];
     return 0;
 }
 
-static void echo_stop(struct echo *e)
+static void partner_stop(struct partner *p)
 {
-    close(e->to); /* the partner reads end-of-file and exits */
-    close(e->from);
-    waitpid(e->pid, NULL, 0);
+    close(p->to); /* the partner reads end-of-file and exits */
+    close(p->from);
+    waitpid(p->pid, NULL, 0);
 }
 
-/* divisor 2: one byte there and one back, half the round is one way. */
-static unsigned pipe_pingpong(unsigned n, unsigned divisor)
+/* From write() of one byte until the partner's read() has returned it; the
+ * reply that carries the partner's time is not timed. */
+static unsigned ipc_oneway(unsigned n)
 {
-    struct echo e;
-    if (echo_start(&e) != 0)
+    struct partner p;
+    if (partner_start(&p, 1) != 0)
+        return 0;
+    char c = 'x';
+    for (unsigned i = 0; i < n + WARMUP_ITERATIONS; i++) {
+        uint64_t t0 = rdtsc(), read_at;
+        if (write(p.to, &c, 1) != 1 || read_exact(p.from, &read_at, sizeof read_at) != 0) {
+            die("pipe write/read");
+            partner_stop(&p);
+            return 0;
+        }
+        if (i >= WARMUP_ITERATIONS)
+            samples[i - WARMUP_ITERATIONS] = adjusted(read_at - t0);
+    }
+    partner_stop(&p);
+    return n;
+}
+
+/* Request and reply: one byte there, one byte back. */
+static unsigned ipc_roundtrip(unsigned n)
+{
+    struct partner p;
+    if (partner_start(&p, 0) != 0)
         return 0;
     char c = 'x';
     for (unsigned i = 0; i < n + WARMUP_ITERATIONS; i++) {
         uint64_t t0 = rdtsc();
-        if (write(e.to, &c, 1) != 1 || read(e.from, &c, 1) != 1) {
+        if (write(p.to, &c, 1) != 1 || read(p.from, &c, 1) != 1) {
             die("pipe write/read");
-            echo_stop(&e);
+            partner_stop(&p);
             return 0;
         }
         uint64_t t1 = rdtsc();
         if (i >= WARMUP_ITERATIONS)
-            samples[i - WARMUP_ITERATIONS] = adjusted(t1 - t0) / divisor;
+            samples[i - WARMUP_ITERATIONS] = adjusted(t1 - t0);
     }
-    echo_stop(&e);
+    partner_stop(&p);
     return n;
 }
-
-static unsigned ipc_oneway(unsigned n) { return pipe_pingpong(n, 2); }
-static unsigned ipc_roundtrip(unsigned n) { return pipe_pingpong(n, 1); }
 
 /* ---- context_switch: two processes on CPU 0 yielding to each other; half
  * the time from A's yield until A runs again is one switch. */
