@@ -47,12 +47,7 @@ static bool setup_scratch(void)
     static bool done;
     if (done)
         return true;
-    const struct bst_bootinfo *bi = bst_bootinfo;
-    unsigned best = 0;
-    for (unsigned i = 1; i < bi->untyped_count; i++)
-        if (!bi->untyped[i].is_device && bi->untyped[i].size_bits > bi->untyped[best].size_bits)
-            best = i;
-    uint64_t e = bst_untyped_retype(bi->untyped[best].slot, BST_OBJ_UNTYPED, 20, BST_CAP_ROOT_CNODE, 0, 0,
+    uint64_t e = bst_untyped_retype(bst_largest_boot_untyped(), BST_OBJ_UNTYPED, 20, BST_CAP_ROOT_CNODE, 0, 0,
                                     slot(SLOT_UT), 1);
     static const uint64_t types[] = {BST_OBJ_PDPT, BST_OBJ_PAGE_DIRECTORY, BST_OBJ_PAGE_TABLE, BST_OBJ_FRAME_4K};
     for (unsigned i = 0; e == BST_OK && i < 4; i++)

@@ -11,23 +11,13 @@ bst_cptr_t scratch_slot(unsigned n)
     return bst_bootinfo->empty_first_slot + 1 + n;
 }
 
-static bst_cptr_t largest_boot_untyped(void)
-{
-    const struct bst_bootinfo *bi = bst_bootinfo;
-    unsigned best = 0;
-    for (unsigned i = 1; i < bi->untyped_count; i++) {
-        if (!bi->untyped[i].is_device && bi->untyped[i].size_bits > bi->untyped[best].size_bits)
-            best = i;
-    }
-    return bi->untyped[best].slot;
-}
 
 static bool ensure_carve(void)
 {
     if (carve)
         return true;
     bst_cptr_t slot = bst_bootinfo->empty_first_slot;
-    if (bst_untyped_retype(largest_boot_untyped(), BST_OBJ_UNTYPED, CARVE_BITS, ROOT, 0, 0, slot, 1) != BST_OK)
+    if (bst_untyped_retype(bst_largest_boot_untyped(), BST_OBJ_UNTYPED, CARVE_BITS, ROOT, 0, 0, slot, 1) != BST_OK)
         return false;
     carve = slot;
     return true;

@@ -24,16 +24,6 @@ struct layout {
 
 static struct bst_process uart;
 
-static bst_cptr_t largest_untyped(void)
-{
-    const struct bst_bootinfo *bi = bst_bootinfo;
-    unsigned best = 0;
-    for (unsigned i = 1; i < bi->untyped_count; i++) {
-        if (!bi->untyped[i].is_device && bi->untyped[i].size_bits > bi->untyped[best].size_bits)
-            best = i;
-    }
-    return bi->untyped[best].slot;
-}
 
 static uint64_t make(const struct layout *l, uint64_t type, bst_cptr_t slot)
 {
@@ -43,7 +33,7 @@ static uint64_t make(const struct layout *l, uint64_t type, bst_cptr_t slot)
 /* The driver's kernel objects: memory, its endpoint, COM1's ports and IRQ line with a notification. */
 static uint64_t make_device_caps(const struct layout *l)
 {
-    uint64_t e = bst_untyped_retype(largest_untyped(), BST_OBJ_UNTYPED, UART_UNTYPED_BITS, BST_CAP_ROOT_CNODE,
+    uint64_t e = bst_untyped_retype(bst_largest_boot_untyped(), BST_OBJ_UNTYPED, UART_UNTYPED_BITS, BST_CAP_ROOT_CNODE,
                                     0, 0, l->untyped, 1);
     if (e == BST_OK)
         e = make(l, BST_OBJ_ENDPOINT, l->endpoint);

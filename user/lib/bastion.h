@@ -94,6 +94,9 @@ uint64_t bst_console_write(const char *text, size_t n);
  */
 uint64_t bst_console_read_line(char *buf, size_t size, size_t *length);
 
+/* Root task: the slot of the largest non-device Untyped in bootinfo (0 if none). */
+bst_cptr_t bst_largest_boot_untyped(void);
+
 /* Errors as text, for reports. */
 const char *bst_error_name(uint64_t error);
 

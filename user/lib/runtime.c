@@ -167,3 +167,17 @@ const char *bst_error_name(uint64_t error)
     };
     return error < BST_E_COUNT ? names[error] : "unknown error";
 }
+
+bst_cptr_t bst_largest_boot_untyped(void)
+{
+    const struct bst_bootinfo *bi = bst_bootinfo;
+    unsigned best = 0;
+    bool found = false;
+    for (unsigned i = 0; i < bi->untyped_count; i++) {
+        if (!bi->untyped[i].is_device && (!found || bi->untyped[i].size_bits > bi->untyped[best].size_bits)) {
+            best = i;
+            found = true;
+        }
+    }
+    return found ? bi->untyped[best].slot : 0;
+}
