@@ -126,8 +126,12 @@ $(LINUX_BENCH)/initramfs.cpio.gz: $(LINUX_BENCH)/bench
 .PHONY: all run test test-host test-target iso debug bench clean deps-check
 all: $(BUILD)/kernel.elf $(USER_IMAGES)
 
+# QEMU exits with (v << 1) | 1 for the kernel's shutdown value v: 1 is a clean power-off.
 run: all
-	tools/qemu-run --kernel $(BUILD)/kernel.elf --modules $(BUILD)/user/init.elf,$(BUILD)/user/uart.elf
+	@status=0; tools/qemu-run --kernel $(BUILD)/kernel.elf \
+	    --modules $(BUILD)/user/init.elf,$(BUILD)/user/uart.elf || status=$$?; \
+	if [ $$status -eq 1 ] || [ $$status -eq 0 ]; then echo "run: the system powered off cleanly"; \
+	else echo "run: QEMU exited with status $$status (the root task's status is $$(( (status - 1) / 2 )) if odd)"; exit 1; fi
 
 include tests/host/host.mk
 
