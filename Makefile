@@ -42,7 +42,7 @@ USER_CFLAGS := $(COMMON_CFLAGS) -mcmodel=small -fno-asynchronous-unwind-tables
 # gcc links through the compiler driver so link-time optimisation can run; clang links with ld.
 ifeq ($(findstring clang,$(CC)),)
 KERNEL_LINK = $(CC) $(KERNEL_CFLAGS) -nostdlib -static -no-pie -Wl,-z,max-page-size=4096 \
-    -Wl,-z,noexecstack -Wl,-T,kernel/arch/x86_64/linker.ld
+    -Wl,-z,noexecstack -Wl,--build-id=none -Wl,-T,kernel/arch/x86_64/linker.ld
 else
 KERNEL_LINK = $(LD) -nostdlib -z max-page-size=4096 -z noexecstack -T kernel/arch/x86_64/linker.ld
 endif

@@ -20,12 +20,7 @@ static void report_and_stop(struct tcb *tcb, const struct fault_info *fault, con
     log_warn("user fault: thread '%s' at rip %#llx: %s; thread stopped (%s)", tcb->name,
              (unsigned long long)fault->ip, what, why);
     tcb->state = THREAD_FAULTED;
-    sched_dequeue(tcb);
-    if (!sched_pick()) {
-        log_info("no runnable threads left; the kernel idles");
-        if (kernel_exit_when_idle)
-            arch_shutdown(KERNEL_EXIT_IDLE);
-    }
+    sched_dequeue(tcb); /* the scheduler runs the next thread, or idles */
 }
 
 void kernel_handle_user_fault(struct tcb *tcb, const struct fault_info *fault)

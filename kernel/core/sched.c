@@ -1,5 +1,6 @@
 #include "kernel/core/sched.h"
 #include "kernel/core/kernel.h"
+#include "kernel/object/ioport.h"
 #include "kernel/lib/log.h"
 
 #define BITMAP_WORDS (SCHED_PRIORITIES / 64)
@@ -48,45 +49,56 @@ void sched_dequeue(struct tcb *t)
     sched_reschedule_pending = true;
 }
 
+/* t goes first in its priority's queue (it is not queued). */
+static void push_front(struct tcb *t)
+{
+    unsigned p = t->priority;
+    t->sched_prev = 0;
+    t->sched_next = queue_head[p];
+    if (queue_head[p])
+        queue_head[p]->sched_prev = t;
+    else
+        queue_tail[p] = t;
+    queue_head[p] = t;
+    nonempty[p / 64] |= 1ull << (p % 64);
+}
+
+/* Every switch goes through here: the thread's spaces, its registers' home, its I/O ports. */
+static void make_current(struct tcb *t)
+{
+    sched_current_thread = t;
+    tcb_refresh_cached(t); /* its spaces may have been revoked while it waited */
+    arch_set_current(t);
+    ioport_follow(t); /* the I/O bitmap belongs to the address space, like CR3 */
+}
+
 void sched_switch_direct(struct tcb *from, struct tcb *t)
 {
     unsigned p = t->priority;
     if (from == queue_head[p] && from->priority == p) {
         /* The usual case: equal priorities, and the running thread heads its queue. */
+        t->sched_prev = 0;
         t->sched_next = from->sched_next;
         if (t->sched_next)
             t->sched_next->sched_prev = t;
         else
             queue_tail[p] = t;
+        queue_head[p] = t;
         from->sched_next = from->sched_prev = 0;
     } else {
         sched_dequeue(from);
-        t->sched_next = queue_head[p];
-        if (queue_head[p])
-            queue_head[p]->sched_prev = t;
-        else
-            queue_tail[p] = t;
-        nonempty[p / 64] |= 1ull << (p % 64);
+        push_front(t);
     }
-    t->sched_prev = 0;
-    queue_head[p] = t;
-    sched_current_thread = t;
-    tcb_refresh_cached(t);
-    arch_set_current(t);
+    make_current(t);
     sched_reschedule_pending = false;
 }
 
 void sched_prefer(struct tcb *t)
 {
-    unsigned p = t->priority;
-    if (queue_head[p] == t || !t->sched_prev)
+    if (queue_head[t->priority] == t || !t->sched_prev)
         return;
     sched_dequeue(t);
-    t->sched_prev = 0;
-    t->sched_next = queue_head[p];
-    queue_head[p]->sched_prev = t;
-    queue_head[p] = t;
-    nonempty[p / 64] |= 1ull << (p % 64);
+    push_front(t);
     sched_reschedule_pending = true;
 }
 
@@ -128,16 +140,15 @@ void schedule_slow(void)
     if (!next) {
         /* No thread: the exit path idles (after saving what the old thread still has live). */
         sched_current_thread = 0;
-        if (kernel_exit_when_idle)
+        if (kernel_exit_when_idle) {
+            log_info("no runnable threads left; the kernel idles");
             arch_shutdown(KERNEL_EXIT_IDLE); /* test runs: nothing left to run */
+        }
         arch_set_current(0);
         return;
     }
-    if (next == sched_current_thread)
-        return;
-    sched_current_thread = next;
-    tcb_refresh_cached(next); /* its spaces may have been revoked while it waited */
-    arch_set_current(next);
+    if (next != sched_current_thread)
+        make_current(next);
 }
 
 void sched_run(void)

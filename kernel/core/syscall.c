@@ -9,7 +9,6 @@
 #include <bastion/syscall.h>
 #include <bastion/ipc.h>
 #include "kernel/core/syscall.h"
-#include "kernel/arch/x86_64/layout.h" /* SYSCALL_NUMBER_*: checked below */
 #include "kernel/core/cspace.h"
 #include "kernel/core/exchange.h"
 #include "kernel/core/fastpath.h"
@@ -234,8 +233,6 @@ void syscall_handle(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t
  * either does the whole call and switches, or nothing, and then the general
  * handler runs. A separate entry keeps the null call's path short.
  */
-_Static_assert(SYSCALL_NUMBER_CALL == BST_SYS_CALL, "entry.S routes Call by number");
-_Static_assert(SYSCALL_NUMBER_REPLYRECV == BST_SYS_REPLYRECV, "entry.S routes ReplyRecv by number");
 
 void syscall_handle_call(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
                          uint64_t number)

@@ -1,11 +1,15 @@
 /* User register contexts, the system call register convention, and leaving the kernel. */
 #include "cpu.h"
+#include <bastion/syscall.h>
 #include <bastion/tcb.h>
 #include "kernel/arch/arch.h"
-#include "kernel/object/ioport.h"
 #include "kernel/object/tcb.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
+
+/* entry.S routes these call numbers to their own C entries. */
+_Static_assert(SYSCALL_NUMBER_CALL == BST_SYS_CALL, "entry.S routes Call by number");
+_Static_assert(SYSCALL_NUMBER_REPLYRECV == BST_SYS_REPLYRECV, "entry.S routes ReplyRecv by number");
 
 extern void arch_exit_to_user(void) __attribute__((noreturn));
 
@@ -109,7 +113,6 @@ void arch_set_current(struct tcb *tcb)
      * fault is reported like any other, as seL4 does.
      */
     arch_vspace_activate(tcb->vspace_paddr ? tcb->vspace_paddr : arch_kernel_vspace_root());
-    ioport_follow(tcb); /* the I/O bitmap belongs to the address space, like CR3 */
 }
 
 /*
