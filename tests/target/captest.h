@@ -33,4 +33,26 @@ struct cap_info cap_info(bst_cptr_t cptr);
 
 static inline uint64_t last_error_argument(void) { return bst_exchange->error.argument; }
 
+/*
+ * A case that runs its body with a fresh scratch untyped of UT_BITS (which the
+ * including file defines) in scratch slot 0, then destroys everything it made.
+ */
+#define CASE_WITH_SCRATCH(name)                                                          \
+    static const char *name##_body(void);                                                \
+    static const char *name(void)                                                        \
+    {                                                                                    \
+        const char *why = scratch_untyped(UT_BITS) ? name##_body() : "no scratch untyped"; \
+        scratch_reset();                                                                 \
+        return why;                                                                      \
+    }                                                                                    \
+    static const char *name##_body(void)
+
+/* The call failed with this code and named this argument in the detail. */
+#define CHECK_FAILS(call, want, arg)                  \
+    do {                                              \
+        CHECK((call) == (want));                      \
+        CHECK(bst_exchange->error.code == (want));    \
+        CHECK(bst_exchange->error.argument == (arg)); \
+    } while (0)
+
 #endif

@@ -20,25 +20,8 @@
 #define OTHER S(2)
 #define NOTIFICATION S(3)
 #define SPARE S(4)
+#define CASE(name) CASE_WITH_SCRATCH(name)
 
-/* Runs the body with a fresh scratch untyped in S(0), then destroys everything it made, pass or fail. */
-#define CASE(name)                                                              \
-    static const char *name##_body(void);                                       \
-    static const char *name(void)                                               \
-    {                                                                           \
-        const char *why = scratch_untyped(UT_BITS) ? name##_body() : "no scratch untyped"; \
-        scratch_reset();                                                        \
-        return why;                                                             \
-    }                                                                           \
-    static const char *name##_body(void)
-
-/* The call failed with this code and named this argument in the detail. */
-#define CHECK_FAILS(call, want, arg)                    \
-    do {                                                \
-        CHECK((call) == (want));                        \
-        CHECK(bst_exchange->error.code == (want));      \
-        CHECK(bst_exchange->error.argument == (arg));   \
-    } while (0)
 
 static uint64_t get_irq(uint64_t irq, bst_cptr_t slot)
 {
