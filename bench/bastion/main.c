@@ -23,6 +23,13 @@ static uint64_t overhead;
 
 static uint64_t adjusted(uint64_t delta) { return delta > overhead ? delta - overhead : 0; }
 
+/* Keeps sample i once the warm-up is over. */
+static void keep(unsigned i, uint64_t sample)
+{
+    if (i >= WARMUP_ITERATIONS)
+        samples[i - WARMUP_ITERATIONS] = sample;
+}
+
 static unsigned null_syscall(unsigned n)
 {
     for (unsigned i = 0; i < WARMUP_ITERATIONS; i++)
@@ -74,8 +81,7 @@ static unsigned retype_tcb(unsigned n)
         bst_cnode_delete(BST_CAP_ROOT_CNODE, slot(SLOT_TCB), 64);
         if (e != BST_OK)
             return 0;
-        if (i >= WARMUP_ITERATIONS)
-            samples[i - WARMUP_ITERATIONS] = adjusted(t1 - t0);
+        keep(i, adjusted(t1 - t0));
     }
     return n;
 }
@@ -93,8 +99,7 @@ static unsigned map_unmap(unsigned n)
         uint64_t t1 = bst_rdtsc();
         if (e != BST_OK)
             return 0;
-        if (i >= WARMUP_ITERATIONS)
-            samples[i - WARMUP_ITERATIONS] = adjusted(t1 - t0);
+        keep(i, adjusted(t1 - t0));
     }
     return n;
 }
@@ -155,8 +160,7 @@ static unsigned ipc_roundtrip_same_as(unsigned n)
         uint64_t t1 = bst_rdtsc();
         if (e != BST_OK)
             return 0;
-        if (i >= WARMUP_ITERATIONS)
-            samples[i - WARMUP_ITERATIONS] = adjusted(t1 - t0);
+        keep(i, adjusted(t1 - t0));
     }
     return n;
 }
@@ -198,8 +202,7 @@ static unsigned signal_to_run(unsigned n)
         uint64_t t0 = bst_rdtsc();
         if (bst_signal(slot(SLOT_NTFN)) != BST_OK)
             return 0;
-        if (i >= WARMUP_ITERATIONS)
-            samples[i - WARMUP_ITERATIONS] = adjusted(woke_at - t0);
+        keep(i, adjusted(woke_at - t0));
     }
     return n;
 }
@@ -280,8 +283,7 @@ static unsigned ipc_roundtrip(unsigned n)
         uint64_t t1 = bst_rdtsc();
         if (e != BST_OK)
             return 0;
-        if (i >= WARMUP_ITERATIONS)
-            samples[i - WARMUP_ITERATIONS] = adjusted(t1 - t0);
+        keep(i, adjusted(t1 - t0));
     }
     return n;
 }
@@ -301,8 +303,7 @@ static unsigned ipc_oneway(unsigned n)
         uint64_t t0 = bst_rdtsc();
         if (bst_call(ep_a(BENCH_ROLE_STAMP), bst_msginfo(0, 0, 1), w, &m) != BST_OK)
             return 0;
-        if (i >= WARMUP_ITERATIONS)
-            samples[i - WARMUP_ITERATIONS] = adjusted(m.words[0] - t0);
+        keep(i, adjusted(m.words[0] - t0));
     }
     return n;
 }
@@ -316,8 +317,7 @@ static unsigned context_switch(unsigned n)
         uint64_t t0 = bst_rdtsc();
         bst_yield();
         uint64_t t1 = bst_rdtsc();
-        if (i >= WARMUP_ITERATIONS)
-            samples[i - WARMUP_ITERATIONS] = adjusted(t1 - t0) / 2;
+        keep(i, adjusted(t1 - t0) / 2);
     }
     /* The partner would take every idle moment from now on: stop it. */
     bst_tcb_suspend(procs[BENCH_ROLE_YIELD - 1].tcb);
@@ -387,8 +387,7 @@ static unsigned thread_sync(unsigned n)
         uint64_t t1 = bst_rdtsc();
         if (e != BST_OK)
             return 0;
-        if (i >= WARMUP_ITERATIONS)
-            samples[i - WARMUP_ITERATIONS] = adjusted(t1 - t0) / 2;
+        keep(i, adjusted(t1 - t0) / 2);
     }
     return n;
 }
