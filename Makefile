@@ -9,6 +9,7 @@
 #   make DEBUG=0    release kernel (no debug syscalls, no debug log lines)
 
 BUILD ?= build
+.DEFAULT_GOAL := all
 CC ?= gcc
 ifeq ($(origin CC),default)
 CC := gcc

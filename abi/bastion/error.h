@@ -25,6 +25,10 @@ enum bst_error {
     BST_E_REVOKE_FIRST,      /* the object still has derived capabilities */
     BST_E_ILLEGAL_OPERATION, /* the operation is not allowed in this state */
     BST_E_WOULD_BLOCK,       /* NBSend/NBRecv/Poll found no partner or nothing pending */
+    BST_E_NO_EXCHANGE,       /* the call needs an exchange frame and the thread has none (no detail
+                                can be written: there is nowhere to write it) */
+    BST_E_PARTNER_GONE,      /* the thread that was to reply was deleted or stopped, or dropped
+                                the reply capability, before it replied */
     BST_E_COUNT,
 };
 

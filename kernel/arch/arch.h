@@ -49,6 +49,9 @@ void arch_serial_putc(char c);
 void *arch_phys_to_virt(uint64_t paddr); /* the kernel's is inline (arch_types.h) */
 #endif
 
+/* True if [p, p + size) lies in the physical map (checks of untrusted links, debug). */
+bool arch_phys_map_contains(const void *p, size_t size);
+
 /* CPU. */
 void arch_cpu_init(void);
 uint64_t arch_cpu_features(void);          /* BST_CPU_* bits in use */

@@ -1,26 +1,32 @@
 #include "kernel/core/exchange.h"
 #include "lib/string.h"
 
-static uint8_t *frame(const struct tcb *tcb) { return arch_phys_to_virt(tcb->exchange_paddr); }
-
 static bool in_frame(size_t offset, size_t len)
 {
     return offset <= BST_EXCHANGE_SIZE && len <= BST_EXCHANGE_SIZE - offset;
 }
 
+struct bst_exchange *exchange_of(const struct tcb *tcb)
+{
+    uint64_t paddr = tcb_exchange_paddr(tcb);
+    return paddr ? arch_phys_to_virt(paddr) : 0;
+}
+
 bool exchange_copy_in(const struct tcb *tcb, size_t offset, void *dst, size_t len)
 {
-    if (!tcb->exchange_paddr || !in_frame(offset, len))
+    uint8_t *frame = (uint8_t *)exchange_of(tcb);
+    if (!frame || !in_frame(offset, len))
         return false;
-    memcpy(dst, frame(tcb) + offset, len);
+    memcpy(dst, frame + offset, len);
     return true;
 }
 
 bool exchange_copy_out(const struct tcb *tcb, size_t offset, const void *src, size_t len)
 {
-    if (!tcb->exchange_paddr || !in_frame(offset, len))
+    uint8_t *frame = (uint8_t *)exchange_of(tcb);
+    if (!frame || !in_frame(offset, len))
         return false;
-    memcpy(frame(tcb) + offset, src, len);
+    memcpy(frame + offset, src, len);
     return true;
 }
 

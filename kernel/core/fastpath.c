@@ -66,8 +66,9 @@ bool fastpath_call(struct tcb *caller, uint64_t cptr, uint64_t msginfo, const ui
         return false;
     struct endpoint *ep = endpoint_of(c);
     struct tcb *server = ep->queue.head;
-    if (!server || server->ipc_wait != IPC_RECV || server->priority < caller->priority)
-        return false;
+    if (!server || server->ipc_wait != IPC_RECV || server->priority < caller->priority ||
+        server->reply_to)
+        return false; /* an unused reply cap would wake its caller: the slow path does that */
     thread_queue_remove(server);
     caller->ipc_grant_reply = cap_rights(c) & BST_RIGHT_GRANT_REPLY;
     ipc_link_reply(caller, server);

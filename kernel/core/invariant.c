@@ -1,8 +1,10 @@
 #include "kernel/core/invariant.h"
 #include "kernel/core/cdt.h"
+#include "kernel/core/cspace.h"
 #include "kernel/core/delete.h"
 #include "kernel/core/sched.h"
 #include "kernel/lib/log.h"
+#include "lib/string.h"
 
 #define CHECK_LIMIT 8 /* violations logged per check; more are only counted */
 
@@ -75,25 +77,143 @@ static void check_derivation(const struct slot *s)
         violation("a derived cap has rights its parent lacks", s);
 }
 
+/* Pre-order successor of s in the tree under root (no recursion on the kernel stack). */
+static const struct slot *tree_next(const struct slot *root, const struct slot *s)
+{
+    if (s->first_child)
+        return s->first_child;
+    while (s && s != root && !s->next_sibling)
+        s = s->parent;
+    return (s && s != root) ? s->next_sibling : 0;
+}
+
+/* ---- every slot of every container, not only the tree (forged caps live outside it) */
+
+/*
+ * CNodes and TCBs already walked in this check, by object address: an open
+ * addressing set in static memory (no allocation). A system with more
+ * containers than fit is checked only through the tree, and the log says so.
+ */
+#define CONTAINER_SET_SIZE 4096u
+static uint64_t containers_seen[CONTAINER_SET_SIZE];
+static bool container_set_full;
+
+static bool first_visit(uint64_t paddr)
+{
+    unsigned i = (unsigned)((paddr >> 5) * 0x9e3779b97f4a7c15ull >> 52) % CONTAINER_SET_SIZE;
+    for (unsigned probes = 0; probes < CONTAINER_SET_SIZE; probes++, i = (i + 1) % CONTAINER_SET_SIZE) {
+        if (containers_seen[i] == paddr)
+            return false;
+        if (containers_seen[i] == 0) {
+            containers_seen[i] = paddr;
+            return true;
+        }
+    }
+    container_set_full = true;
+    return false;
+}
+
+/* A link word of a slot that may be forged: it must point into kernel memory that can hold a slot. */
+static bool plausible_slot(const struct slot *p, const struct slot *root)
+{
+    return p == root || (p && ((uint64_t)p & 7) == 0 && arch_phys_map_contains(p, sizeof(*p)));
+}
+
+/* The slot is linked into the tree: its parent or previous sibling points back at it. */
+static bool linked_in_tree(const struct slot *s, const struct slot *root)
+{
+    if (!plausible_slot(s->parent, root))
+        return false;
+    if (s->prev_sibling)
+        return plausible_slot(s->prev_sibling, root) && s->prev_sibling->next_sibling == s;
+    return s->parent->first_child == s;
+}
+
+/* A memory object lies inside the nearest untyped above it (boot objects have none). */
+static void check_object_place(const struct slot *s, const struct slot *root)
+{
+    uint64_t bytes = object_bytes(&s->cap);
+    if (!bytes || s->cap.paddr == 0)
+        return; /* control caps name no memory */
+    const struct slot *p = s->parent;
+    while (p != root && cap_type(&p->cap) != BST_OBJ_UNTYPED)
+        p = p->parent;
+    if (p == root)
+        return;
+    uint64_t base = p->cap.paddr, end = base + (1ull << cap_size_bits(&p->cap));
+    if (s->cap.paddr < base || s->cap.paddr + bytes > end)
+        violation("a capability names memory outside its untyped", s);
+}
+
+/* Checks the slots of one container; returns how many hold a capability. */
+static uint64_t check_container(struct slot *slots, uint64_t count, const struct slot *root)
+{
+    uint64_t caps = 0;
+    for (uint64_t i = 0; i < count; i++) {
+        const struct slot *s = &slots[i];
+        if (cap_is_null(&s->cap))
+            continue;
+        caps++;
+        if (!linked_in_tree(s, root))
+            violation("a capability outside the derivation tree (forged?)", s);
+        else
+            check_object_place(s, root);
+    }
+    return caps;
+}
+
+/* The slots of the container a tree cap names, the first time it is met; else 0. */
+static uint64_t check_named_container(const struct cap *c, const struct slot *root)
+{
+    if (cap_type(c) == BST_OBJ_CNODE && first_visit(c->paddr))
+        /* Slot 0 is reserved: its words hold destruction state, never a capability. */
+        return check_container(cnode_slots(c) + CNODE_RESERVED_INDEX + 1,
+                               (1ull << cap_size_bits(c)) - 1, root);
+    if (cap_type(c) == BST_OBJ_TCB && first_visit(c->paddr))
+        return check_container(tcb_cap_slots(arch_phys_to_virt(c->paddr)), TCB_CAP_SLOTS, root);
+    return 0;
+}
+
+/*
+ * Every capability a thread can reach is in a CNode or a TCB, and every
+ * CNode and TCB has a capability in the tree. So walking the slots of every
+ * container the tree names reaches every capability, and their number must
+ * equal the tree's: one more is a capability outside the tree.
+ */
+static void check_every_slot(const struct slot *root, uint64_t tree_caps)
+{
+    memset(containers_seen, 0, sizeof(containers_seen));
+    container_set_full = false;
+    uint64_t slot_caps = 0;
+    for (const struct slot *s = root; s; s = tree_next(root, s))
+        if (s != root)
+            slot_caps += check_named_container(&s->cap, root);
+    if (container_set_full) {
+        log_warn("invariant: more than %u CNodes and TCBs: slots checked only through the tree",
+                 CONTAINER_SET_SIZE);
+        return;
+    }
+    if (slot_caps != tree_caps) {
+        violation("capabilities in CNodes and TCBs do not match the derivation tree", 0);
+        log_error("invariant: %llu capabilities in slots, %llu in the tree", (unsigned long long)slot_caps,
+                  (unsigned long long)tree_caps);
+    }
+}
+
 unsigned invariants_check_tree(const struct slot *root)
 {
     violations = 0;
-    /* Iterative pre-order walk over the whole tree: no recursion on the kernel stack. */
-    const struct slot *s = root;
-    while (s) {
+    uint64_t tree_caps = 0;
+    for (const struct slot *s = root; s; s = tree_next(root, s)) {
         check_links(s);
-        if (s != root)
-            check_derivation(s);
-        if (s != root && cap_type(&s->cap) == BST_OBJ_UNTYPED)
-            check_untyped_children(s);
-        if (s->first_child) {
-            s = s->first_child;
+        if (s == root)
             continue;
-        }
-        while (s && s != root && !s->next_sibling)
-            s = s->parent;
-        s = (s && s != root) ? s->next_sibling : 0;
+        tree_caps++;
+        check_derivation(s);
+        if (cap_type(&s->cap) == BST_OBJ_UNTYPED)
+            check_untyped_children(s);
     }
+    check_every_slot(root, tree_caps);
     return violations;
 }
 

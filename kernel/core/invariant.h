@@ -1,7 +1,8 @@
 /*
- * The debug-build invariant checker: walks every capability (through the
- * derivation tree, which reaches every capability in every slot) and the
- * scheduler's queues, and reports inconsistencies on the kernel log.
+ * The debug-build invariant checker: walks the derivation tree, then every
+ * slot of every CNode and TCB the tree names (so a capability that reached a
+ * slot without entering the tree is seen too), and the scheduler's queues;
+ * reports inconsistencies on the kernel log.
  */
 #ifndef BASTION_CORE_INVARIANT_H
 #define BASTION_CORE_INVARIANT_H

@@ -146,7 +146,8 @@ static enum bst_error read_request(struct invocation *inv, uint64_t msginfo, con
     if (inv->length > BST_MSG_MAX_WORDS)
         return inv_fail(inv, BST_E_RANGE, BST_ARG_NONE, 0, BST_MSG_MAX_WORDS, "message too long");
     if (!copy_message_in(inv, reg_words))
-        return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0, "no exchange frame");
+        return inv_fail(inv, BST_E_NO_EXCHANGE, BST_ARG_NONE, 0, BST_MSG_REGISTER_WORDS,
+                        "words beyond the registers, but no exchange frame");
     return BST_OK;
 }
 

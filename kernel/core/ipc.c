@@ -4,6 +4,7 @@
 #include "kernel/core/cspace.h"
 #include "kernel/core/exchange.h"
 #include "kernel/core/sched.h"
+#include "kernel/lib/log.h"
 #include "lib/string.h"
 
 void ipc_block(struct tcb *t, struct thread_queue *q, enum ipc_wait why)
@@ -36,11 +37,49 @@ void ipc_set_receive_result(struct tcb *t, uint64_t error, uint64_t badge, uint6
     arch_set_badge(&t->context, badge);
 }
 
+void ipc_fail(struct tcb *t, enum bst_error error, uint64_t argument)
+{
+    static const uint64_t no_words[4];
+    struct bst_error_detail d = {.code = error, .argument = argument,
+                                 .syscall = arch_syscall_number(&t->context)};
+    log_debug("ipc: %s: call %llu failed with error %u", t->name, (unsigned long long)d.syscall, error);
+    ipc_set_receive_result(t, error, 0, 0, no_words);
+    exchange_write_error(t, &d);
+}
+
+/*
+ * Nobody will reply to t any more (a partner died or dropped the reply
+ * capability). A caller wakes with BST_E_PARTNER_GONE rather than wait
+ * forever; a thread whose fault nobody will handle stays stopped (FAULTED),
+ * and TCB_Resume re-runs the faulting instruction.
+ */
+static void abandon_caller(struct tcb *t)
+{
+    bool faulted = t->ipc_fault;
+    t->replier = 0;
+    if (faulted) {
+        t->ipc_fault = false;
+        t->ipc_wait = IPC_NONE;
+        t->state = THREAD_FAULTED;
+        return;
+    }
+    ipc_fail(t, BST_E_PARTNER_GONE, BST_ARG_NONE);
+    ipc_unblock(t);
+}
+
 void ipc_link_reply(struct tcb *caller, struct tcb *receiver)
 {
-    ipc_cut_reply_links(receiver); /* an unused reply cap is overwritten, as in seL4 */
+    ipc_abandon_reply(receiver); /* an unused reply cap is overwritten, as in seL4 */
     receiver->reply_to = caller;
     caller->replier = receiver;
+}
+
+void ipc_abandon_reply(struct tcb *t)
+{
+    struct tcb *caller = t->reply_to;
+    ipc_cut_reply_links(t);
+    if (caller)
+        abandon_caller(caller);
 }
 
 void ipc_cut_reply_links(struct tcb *t)
@@ -71,8 +110,9 @@ static uint64_t fault_message(const struct tcb *t, uint64_t words[BST_FAULT_WORD
 /* Copies up to the message's caps into the receiver's receive slots; returns how many arrived. */
 static unsigned transfer_caps(struct tcb *sender, struct tcb *receiver, unsigned count)
 {
-    struct bst_exchange *sx = arch_phys_to_virt(sender->exchange_paddr);
-    struct bst_exchange *rx = arch_phys_to_virt(receiver->exchange_paddr);
+    const struct bst_exchange *sx = exchange_of(sender), *rx = exchange_of(receiver);
+    if (!sx || !rx)
+        return 0; /* the cptrs and the receive slots live in the exchange frames */
     bst_cptr_t caps[BST_MSG_MAX_CAPS];
     memcpy(caps, sx->caps, sizeof(caps));
     uint64_t root = rx->receive_root, index = rx->receive_index, depth = rx->receive_depth;
@@ -99,26 +139,42 @@ static unsigned transfer_caps(struct tcb *sender, struct tcb *receiver, unsigned
     return delivered;
 }
 
+/*
+ * How many words can travel: words past the registers go from exchange frame
+ * to exchange frame, so a side without one (never configured, or its frame's
+ * cap deleted while it waited) gets or gives only the register words, as
+ * seL4 does with a missing IPC buffer. The message info says what arrived.
+ */
+static unsigned deliverable_words(const struct tcb *sender, const struct tcb *receiver, unsigned length)
+{
+    if (length > BST_MSG_MAX_WORDS)
+        length = BST_MSG_MAX_WORDS; /* refused at the system call; a fault message is never longer */
+    if (length > BST_MSG_REGISTER_WORDS && (!exchange_of(receiver) || (sender && !exchange_of(sender))))
+        length = BST_MSG_REGISTER_WORDS;
+    return length;
+}
+
 void ipc_transfer(struct tcb *sender, struct tcb *receiver, uint64_t badge, bool grant)
 {
     uint64_t words[BST_FAULT_WORDS > 4 ? BST_FAULT_WORDS : 4];
     uint64_t info;
+    const size_t beyond = BST_MSG_REGISTER_WORDS * sizeof(uint64_t);
     if (sender->ipc_fault) {
         info = fault_message(sender, words);
-        exchange_copy_out(receiver, 4 * sizeof(uint64_t), words + 4, (BST_FAULT_WORDS - 4) * sizeof(uint64_t));
+        unsigned length = deliverable_words(0, receiver, bst_msginfo_length(info));
+        if (length > BST_MSG_REGISTER_WORDS)
+            exchange_copy_out(receiver, beyond, words + 4, (length - BST_MSG_REGISTER_WORDS) * sizeof(uint64_t));
+        info = bst_msginfo(bst_msginfo_label(info), 0, length);
     } else {
         info = arch_message_registers(&sender->context, words);
-        unsigned length = bst_msginfo_length(info);
-        if (length > BST_MSG_MAX_WORDS)
-            length = BST_MSG_MAX_WORDS;
+        unsigned length = deliverable_words(sender, receiver, bst_msginfo_length(info));
         if (length > BST_MSG_REGISTER_WORDS) {
             /* Straight from one exchange frame to the other, through the physical map. */
-            const uint8_t *from = arch_phys_to_virt(sender->exchange_paddr);
-            exchange_copy_out(receiver, 4 * sizeof(uint64_t), from + 4 * sizeof(uint64_t),
-                              (length - BST_MSG_REGISTER_WORDS) * sizeof(uint64_t));
+            const uint8_t *from = (const uint8_t *)exchange_of(sender);
+            exchange_copy_out(receiver, beyond, from + beyond, (length - BST_MSG_REGISTER_WORDS) * sizeof(uint64_t));
         }
         unsigned caps = bst_msginfo_caps(info), delivered = 0;
-        if (caps && grant && sender->exchange_paddr && receiver->exchange_paddr)
+        if (caps && grant)
             delivered = transfer_caps(sender, receiver, caps);
         uint64_t dropped = caps && !grant ? BST_MSGINFO_CAPS_DROPPED : 0;
         info = bst_msginfo(bst_msginfo_label(info), delivered, length) | dropped;

@@ -178,7 +178,7 @@ static void fill_bootinfo(struct bst_bootinfo *bi, const struct bootmem *bm, con
     strlcpy(bi->cmdline, p->cmdline, sizeof(bi->cmdline));
 }
 
-static struct tcb *make_tcb(uint64_t vspace, uint64_t exchange_pa, uint64_t entry, uint64_t *pa_out)
+static struct tcb *make_tcb(uint64_t vspace, uint64_t entry, uint64_t *pa_out)
 {
     uint64_t pa = bootmem_alloc(loader_mem, 1ull << BST_TCB_SIZE_BITS, PAGE);
     if (!pa)
@@ -188,7 +188,6 @@ static struct tcb *make_tcb(uint64_t vspace, uint64_t exchange_pa, uint64_t entr
     tcb_init(tcb, "root", ROOT_TASK_PRIORITY);
     tcb->max_controlled_priority = ROOT_TASK_PRIORITY;
     tcb->vspace_paddr = vspace;
-    tcb->exchange_paddr = exchange_pa;
     tcb->exchange_uaddr = BST_ROOT_EXCHANGE_ADDR;
     arch_context_init_user(&tcb->context, entry, BST_ROOT_STACK_TOP, BST_ROOT_BOOTINFO_ADDR,
                            BST_ROOT_EXCHANGE_ADDR);
@@ -252,7 +251,7 @@ const char *roottask_create(struct tcb **root_out, struct bootmem *bm, const str
     if ((why = map_modules(root, p, bi)))
         return why;
     uint64_t tcb_pa;
-    struct tcb *tcb = make_tcb(root, exchange_pa, elf.entry, &tcb_pa);
+    struct tcb *tcb = make_tcb(root, elf.entry, &tcb_pa);
     if (!tcb)
         return "out of memory for the root TCB";
     make_boot_caps(tcb, tcb_pa, cnode_pa, root, exchange_pa, bootinfo_pa);

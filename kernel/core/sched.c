@@ -72,6 +72,12 @@ static void make_current(struct tcb *t)
     ioport_follow(t); /* the I/O bitmap belongs to the address space, like CR3 */
 }
 
+void sched_reload_current(void)
+{
+    if (sched_current_thread)
+        make_current(sched_current_thread);
+}
+
 void sched_switch_direct(struct tcb *from, struct tcb *t)
 {
     unsigned p = t->priority;

@@ -29,6 +29,8 @@ extern bool sched_reschedule_pending;
 static inline struct tcb *sched_current(void) { return sched_current_thread; }
 void sched_tick(void);                 /* timer: charge the current thread's timeslice */
 void sched_yield_current(void);
+/* The current thread's spaces changed (TCB_Configure on itself): load them now. */
+void sched_reload_current(void);
 /* Makes the highest-priority runnable thread current (idles if there is none). */
 void schedule_slow(void);
 static inline void schedule(void)

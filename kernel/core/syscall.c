@@ -23,20 +23,47 @@ void syscall_ok(struct tcb *caller, uint64_t r0, uint64_t r1)
     arch_syscall_set_result(&caller->context, BST_OK, r0, r1);
 }
 
+/* Every failing system call ends here: the result, the detail, and one debug log line. */
+static void fail_with(struct tcb *caller, const struct bst_error_detail *d)
+{
+    log_debug("syscall: %s: call %llu failed with error %llu (argument %lld, range %llu-%llu)",
+              caller->name, (unsigned long long)d->syscall, (unsigned long long)d->code,
+              (long long)d->argument, (unsigned long long)d->min, (unsigned long long)d->max);
+    arch_syscall_set_result(&caller->context, d->code, 0, 0);
+    exchange_write_error(caller, d);
+}
+
 void syscall_fail(struct tcb *caller, uint64_t number, enum bst_error code, uint64_t argument,
                   uint64_t min, uint64_t max)
 {
     struct bst_error_detail d = {.code = code, .argument = argument, .min = min, .max = max, .syscall = number};
-    arch_syscall_set_result(&caller->context, code, 0, 0);
-    exchange_write_error(caller, &d);
+    fail_with(caller, &d);
 }
 
 void syscall_fail_lookup(struct tcb *caller, uint64_t number, uint64_t argument, unsigned bits_resolved)
 {
     struct bst_error_detail d = {.code = BST_E_LOOKUP_FAILED, .argument = argument,
                                  .bits_resolved = bits_resolved, .syscall = number};
-    arch_syscall_set_result(&caller->context, BST_E_LOOKUP_FAILED, 0, 0);
-    exchange_write_error(caller, &d);
+    fail_with(caller, &d);
+}
+
+/*
+ * A message the caller is about to send is well formed: at most 64 words,
+ * and an exchange frame if anything travels beyond the registers (words
+ * 4.., or capabilities, whose cptrs are in the frame). Fails the call if not.
+ */
+static bool message_ok(struct tcb *caller, uint64_t number, uint64_t msginfo)
+{
+    unsigned length = bst_msginfo_length(msginfo);
+    if (length > BST_MSG_MAX_WORDS) {
+        syscall_fail(caller, number, BST_E_RANGE, 1, 0, BST_MSG_MAX_WORDS);
+        return false;
+    }
+    if ((length > BST_MSG_REGISTER_WORDS || bst_msginfo_caps(msginfo)) && !tcb_exchange_paddr(caller)) {
+        syscall_fail(caller, number, BST_E_NO_EXCHANGE, 1, 0, BST_MSG_REGISTER_WORDS);
+        return false;
+    }
+    return true;
 }
 
 /* The endpoint cap at cptr with the right needed, or NULL after failing the call. */
@@ -62,12 +89,8 @@ static struct slot *endpoint_cap(struct tcb *caller, uint64_t number, uint64_t c
 static void sys_send(struct tcb *caller, uint64_t number, uint64_t cptr, uint64_t msginfo, bool call,
                      bool blocking)
 {
-    if (bst_msginfo_length(msginfo) > BST_MSG_MAX_WORDS) {
-        syscall_fail(caller, number, BST_E_RANGE, 1, 0, BST_MSG_MAX_WORDS);
-        return;
-    }
-    struct slot *s = endpoint_cap(caller, number, cptr, BST_RIGHT_WRITE);
-    if (!s)
+    struct slot *s;
+    if (!message_ok(caller, number, msginfo) || !(s = endpoint_cap(caller, number, cptr, BST_RIGHT_WRITE)))
         return;
     unsigned rights = cap_rights(&s->cap);
     struct send_mode mode = {
@@ -87,8 +110,10 @@ static void sys_receive(struct tcb *caller, uint64_t number, uint64_t cptr, bool
         endpoint_receive(endpoint_of(&s->cap), caller, blocking);
 }
 
-static void sys_reply(struct tcb *caller)
+static void sys_reply(struct tcb *caller, uint64_t msginfo)
 {
+    if (!message_ok(caller, BST_SYS_REPLY, msginfo))
+        return;
     if (endpoint_reply(caller))
         syscall_ok(caller, 0, 0);
     else
@@ -138,15 +163,17 @@ static void h_nbrecv(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint6
 
 static void h_reply(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-    (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-    sys_reply(c);
+    (void)a0, (void)a2, (void)a3, (void)a4, (void)a5;
+    sys_reply(c, a1);
 }
 
 static void h_replyrecv(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; /* the fastpath declined it (syscall_handle) */
+    (void)a2, (void)a3, (void)a4, (void)a5; /* the fastpath declined it (syscall_handle) */
     /* The endpoint is checked first, so a bad cap changes nothing. Without a
      * reply capability this is a plain Recv, as in seL4. */
+    if (!message_ok(c, BST_SYS_REPLYRECV, a1))
+        return;
     struct slot *s = endpoint_cap(c, BST_SYS_REPLYRECV, a0, BST_RIGHT_READ);
     if (s) {
         endpoint_reply(c);

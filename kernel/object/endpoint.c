@@ -52,7 +52,7 @@ void endpoint_send(struct endpoint *ep, struct tcb *sender, const struct send_mo
         return;
     }
     if (!mode->blocking) {
-        set_error(sender, BST_E_WOULD_BLOCK);
+        ipc_fail(sender, BST_E_WOULD_BLOCK, BST_ARG_NONE);
         return;
     }
     sender->ipc_badge = mode->badge;
@@ -82,7 +82,7 @@ void endpoint_receive(struct endpoint *ep, struct tcb *receiver, bool blocking)
         return;
     }
     if (!blocking) {
-        set_error(receiver, BST_E_WOULD_BLOCK);
+        ipc_fail(receiver, BST_E_WOULD_BLOCK, BST_ARG_NONE);
         return;
     }
     ipc_block(receiver, &ep->queue, IPC_RECV);
@@ -134,7 +134,7 @@ void endpoint_finalise(const struct cap *cap)
             t->state = THREAD_FAULTED; /* nobody will handle its fault: it stays stopped */
             sched_dequeue(t);
         } else {
-            set_error(t, BST_E_INVALID_CAP);
+            ipc_fail(t, BST_E_INVALID_CAP, 0);
         }
     }
 }

@@ -95,7 +95,6 @@ void notification_finalise(const struct cap *cap)
         struct tcb *t = n->waiters.head;
         ipc_set_receive_result(t, BST_E_INVALID_CAP, 0, 0, no_words);
         ipc_unblock(t);
-        tcb_refresh_cached(t); /* its exchange frame may be going in the same delete */
         exchange_write_error(t, &detail);
     }
     if (n->bound_tcb)

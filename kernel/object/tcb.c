@@ -82,17 +82,6 @@ void thread_queue_remove(struct tcb *t)
     t->blocked_on = 0;
 }
 
-void thread_queue_cancel_all(struct thread_queue *q, uint64_t error)
-{
-    while (q->head) {
-        struct tcb *t = q->head;
-        thread_queue_remove(t);
-        arch_syscall_set_result(&t->context, error, 0, 0);
-        t->state = THREAD_RUNNING;
-        sched_enqueue(t);
-    }
-}
-
 /* ---- thread state */
 
 void tcb_stop(struct tcb *t)
@@ -105,7 +94,7 @@ void tcb_stop(struct tcb *t)
     if (t->state == THREAD_BLOCKED && !t->ipc_fault)
         arch_context_restart_syscall(&t->context);
     thread_queue_remove(t);
-    ipc_cut_reply_links(t);
+    ipc_abandon_reply(t);
     t->ipc_wait = IPC_NONE;
     t->ipc_fault = false;
     sched_dequeue(t);
@@ -246,6 +235,8 @@ static enum bst_error tcb_configure(struct invocation *inv, struct tcb *t)
     if (!inv_has_args(inv, BST_TCB_CONFIGURE_ARGS, &e) || (e = configure_sources(inv, src)) != BST_OK)
         return e;
     install(t, src, inv->mr[BST_TCB_CONFIGURE_EXCHANGE_ADDR]);
+    if (t == sched_current())
+        sched_reload_current(); /* a thread configuring itself continues in its new address space */
     return BST_OK;
 }
 
@@ -291,6 +282,9 @@ static enum bst_error tcb_read_registers(struct invocation *inv, struct tcb *t)
     uint64_t count = inv->mr[0];
     if (count > BST_TCB_REGISTER_COUNT)
         return inv_fail(inv, BST_E_RANGE, 0, 0, BST_TCB_REGISTER_COUNT, "more registers than there are");
+    if (count > BST_MSG_REGISTER_WORDS && !tcb_exchange_paddr(inv->caller))
+        return inv_fail(inv, BST_E_NO_EXCHANGE, 0, 0, BST_MSG_REGISTER_WORDS,
+                        "results beyond the registers, but the caller has no exchange frame");
     arch_context_read(&t->context, inv->out, (unsigned)count);
     inv->out_length = (unsigned)count;
     return BST_OK;

@@ -45,7 +45,6 @@ struct tcb {
     struct slot exchange_frame;
     struct slot fault_endpoint;
     uint64_t vspace_paddr;         /* page-table root, cached from vspace_root */
-    uint64_t exchange_paddr;       /* exchange frame, through the physical map */
     uint64_t exchange_uaddr;
     enum thread_state state;
     uint8_t priority;
@@ -71,16 +70,26 @@ struct tcb {
 _Static_assert(sizeof(struct tcb) <= (1u << BST_TCB_SIZE_BITS), "TCB fits its object size");
 
 /*
- * The cached physical addresses, re-read from the TCB's own slots. Those
- * slots hold children of the caps the thread was configured with, so a
- * revoke elsewhere can empty them and free the memory: a stale address must
- * never reach CR3 or the exchange copy. core/sched.c refreshes the thread it
- * switches to; code that touches another thread's exchange frame must too.
+ * The cached address-space root, re-read from the TCB's own slot. That slot
+ * holds a child of the cap the thread was configured with, so a revoke
+ * elsewhere can empty it and free the memory: a stale address must never
+ * reach CR3. core/sched.c refreshes the thread it switches to, and deleting
+ * the running thread's root switches it away at once (pagetable.c).
  */
 static inline void tcb_refresh_cached(struct tcb *tcb)
 {
     tcb->vspace_paddr = cap_is_null(&tcb->vspace_root.cap) ? 0 : tcb->vspace_root.cap.paddr;
-    tcb->exchange_paddr = cap_is_null(&tcb->exchange_frame.cap) ? 0 : tcb->exchange_frame.cap.paddr;
+}
+
+/*
+ * The exchange frame is never cached: it is resolved through the TCB's own
+ * cap on every access, so the binding dies with that cap (deleted, revoked,
+ * or its untyped revoked) and the kernel never writes into memory that has
+ * been retyped into something else since. 0: the thread has none.
+ */
+static inline uint64_t tcb_exchange_paddr(const struct tcb *tcb)
+{
+    return cap_is_null(&tcb->exchange_frame.cap) ? 0 : tcb->exchange_frame.cap.paddr;
 }
 
 void tcb_init(struct tcb *tcb, const char *name, uint8_t priority);
@@ -94,7 +103,5 @@ void tcb_stop(struct tcb *tcb);
 /* Wait queues (IPC blocks threads on them; deletion wakes them). */
 void thread_queue_append(struct thread_queue *q, struct tcb *tcb); /* tcb becomes BLOCKED */
 void thread_queue_remove(struct tcb *tcb);                       /* from its blocked_on queue */
-/* Wakes every thread in q with error as its system call's result. */
-void thread_queue_cancel_all(struct thread_queue *q, uint64_t error);
 
 #endif

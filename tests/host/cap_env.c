@@ -49,6 +49,12 @@ void *arch_phys_to_virt(uint64_t paddr)
     return arena + (paddr - ENV_ARENA_BASE);
 }
 
+bool arch_phys_map_contains(const void *p, size_t size)
+{
+    const uint8_t *b = p;
+    return arena && b >= arena && (size_t)(b - arena) <= ENV_ARENA_SIZE && size <= ENV_ARENA_SIZE - (size_t)(b - arena);
+}
+
 uint8_t *env_mem(uint64_t paddr) { return arch_phys_to_virt(paddr); }
 
 uint64_t env_paddr_of(const void *p)
@@ -120,7 +126,6 @@ void env_boot(unsigned radix)
     env_caller = (struct tcb *)env_mem(ENV_TCB_PADDR);
     snprintf(env_caller->name, sizeof(env_caller->name), "root");
     env_caller->state = THREAD_RUNNING;
-    env_caller->exchange_paddr = ENV_EXCHANGE_PADDR;
     env_caller->exchange_uaddr = BST_ROOT_EXCHANGE_ADDR;
 
     struct cap cnode = cap_make(BST_OBJ_CNODE, BST_RIGHTS_ALL, radix, ENV_ROOT_CNODE_PADDR);

@@ -33,6 +33,13 @@ enum { M_BADGE = C_RIGHTS, M_GUARD_BITS = C_BADGE };
 static struct slot *S(uint64_t i) { return env_slot(i); }
 static struct cap *CAP(uint64_t i) { return &env_slot(i)->cap; }
 
+/* The caller's TCB loses its exchange frame, as a delete of its cap would do. */
+static void lose_exchange(void)
+{
+    cdt_remove(&env_caller->exchange_frame);
+    memset(&env_caller->exchange_frame.cap, 0, sizeof(struct cap));
+}
+
 static void check_tree(void) { assert_int_equal(invariants_check_tree(&cdt_boot_root), 0); }
 
 static int boot(void **state)
@@ -1096,10 +1103,10 @@ static void test_invoke_syscall_paths(void **state)
     FAILS(BST_E_NOT_SUPPORTED, ENV_CALL(ENV_UT_512K, BST_CNODE_COPY, 1, 64));
     FAILS(BST_E_NOT_SUPPORTED, env_call(ENV_UT_512K, BST_INV_NONE, 0, NULL));
     /* Words beyond the registers come from the exchange frame; without one, nothing works. */
-    env_caller->exchange_paddr = 0;
+    lose_exchange();
     snap = env_snapshot_take();
     invoke_syscall(env_caller, ENV_UT_512K, bst_msginfo(BST_UNTYPED_RETYPE, 0, 7), regs);
-    assert_int_equal(env_caller->context.rax, BST_E_ILLEGAL_OPERATION);
+    assert_int_equal(env_caller->context.rax, BST_E_NO_EXCHANGE);
     assert_true(env_snapshot_equal(snap));
     env_snapshot_free(snap);
 }
@@ -1108,7 +1115,7 @@ static void test_invoke_syscall_without_exchange(void **state)
 {
     (void)state;
     make(ENV_UT_512K, BST_OBJ_ENDPOINT, 0, 100);
-    env_caller->exchange_paddr = 0;
+    lose_exchange();
     uint64_t regs[4] = {100, 64, 0, 0};
     invoke_syscall(env_caller, ENV_ROOT, bst_msginfo(BST_CNODE_DELETE, 0, 2), regs);
     assert_int_equal(env_caller->context.rax, BST_OK);
@@ -1181,6 +1188,27 @@ static void test_invariant_checker_sees_corruption(void **state)
     assert_true(invariants_check_tree(&cdt_boot_root) > 0);
 }
 
+/* A cap written straight into a slot (as a stale exchange frame once allowed) is outside the tree. */
+static void test_invariant_checker_sees_forged_caps(void **state)
+{
+    (void)state;
+    check_tree();
+    struct slot *s = S(200);
+    assert_true(cap_is_null(&s->cap));
+    s->cap = cap_make(BST_OBJ_FRAME_4K, BST_RIGHTS_ALL, 0, 0x1000); /* no links at all */
+    assert_true(invariants_check_tree(&cdt_boot_root) > 0);
+    /* Link words that point anywhere are not followed. */
+    s->parent = (struct slot *)0xdeadbeef000ull;
+    s->prev_sibling = (struct slot *)0x123;
+    assert_true(invariants_check_tree(&cdt_boot_root) > 0);
+    /* Links that point into the tree without being linked back are caught too. */
+    s->parent = S(BST_CAP_ROOT_CNODE);
+    s->prev_sibling = 0;
+    assert_true(invariants_check_tree(&cdt_boot_root) > 0);
+    memset(s, 0, sizeof(*s));
+    check_tree();
+}
+
 #define T(f) cmocka_unit_test_setup(f, boot)
 
 int main(void)
@@ -1219,7 +1247,8 @@ int main(void)
         T(test_invoke_syscall_paths),
         T(test_invoke_syscall_without_exchange),
         T(test_handlers_directly),
-        T(test_invariant_checker_sees_corruption),
+    T(test_invariant_checker_sees_corruption),
+    T(test_invariant_checker_sees_forged_caps),
     };
     return cmocka_run_group_tests_name("invoke", tests, group_setup, group_teardown);
 }

@@ -32,6 +32,7 @@ extern char boot_stack_guard[], df_stack_guard[], nmi_stack_guard[];
 
 static uint64_t kernel_root;
 static uint64_t nx_bit;
+static uint64_t physmap_end; /* the physical map covers [0, physmap_end) */
 
 static uint64_t *table(uint64_t paddr) { return arch_phys_to_virt(paddr & PTE_ADDR_MASK); }
 static unsigned index_at(uint64_t vaddr, unsigned level) { return (vaddr >> (12 + 9 * level)) & 511; }
@@ -104,6 +105,7 @@ void arch_mmu_init(uint64_t max_phys, uint64_t (*alloc_page)(void))
     if (max_phys < MMIO_HOLE_END)
         max_phys = MMIO_HOLE_END; /* the local APIC and IOAPIC must be reachable */
     kernel_root = alloc_page();
+    physmap_end = max_phys;
     map_physmap(max_phys, alloc_page);
     map_image(alloc_page);
     write_cr4(read_cr4() | CR4_PGE);
@@ -314,4 +316,10 @@ unsigned arch_mmu_self_check(void)
     SELF_CHECK(!cpu_has_feature(BST_CPU_NX) || (rdmsr(MSR_EFER) & EFER_NXE), "NX must be on");
 #undef SELF_CHECK
     return bad;
+}
+
+bool arch_phys_map_contains(const void *p, size_t size)
+{
+    uint64_t offset = (uint64_t)p - (uint64_t)arch_phys_to_virt(0);
+    return (uint64_t)p >= (uint64_t)arch_phys_to_virt(0) && offset <= physmap_end && size <= physmap_end - offset;
 }
