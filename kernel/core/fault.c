@@ -5,6 +5,11 @@
  * handler fixed the cause, e.g. mapped the missing page) or leaves it
  * stopped. A thread without a fault endpoint (or whose endpoint cannot take
  * the message) is stopped and reported on the kernel log. Never a panic.
+ *
+ * The arch layer has sanitised the saved registers before we get here (a
+ * non-canonical rip became 0; see arch_context_sanitise_entry): a resume
+ * re-enters user mode only at a rip iretq can load. The fault record keeps
+ * what the CPU reported, for the handler's message and the log.
  */
 #include <bastion/ipc.h>
 #include "kernel/core/ipc.h"

@@ -22,5 +22,6 @@ DECLARE_SUITE(ipc);     /* ipc_cases.c: endpoints, faults as messages, schedulin
 DECLARE_SUITE(notify);  /* notify_cases.c: Signal/Wait/Poll, binding, handler threads */
 DECLARE_SUITE(process); /* process_cases.c: spawning from a boot module, I/O port enforcement */
 DECLARE_SUITE(hostile_ipc); /* hostile_ipc_cases.c: stale exchange frames, dead partners, IPC error paths */
+DECLARE_SUITE(entry);   /* entry_cases.c: flags on kernel entry, sanitised user state */
 
 #endif

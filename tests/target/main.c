@@ -9,6 +9,7 @@ static const struct test_suite suites[] = {
     {device_cases, &device_case_count}, {ipc_cases, &ipc_case_count},
     {notify_cases, &notify_case_count}, {process_cases, &process_case_count},
     {hostile_ipc_cases, &hostile_ipc_case_count},
+    {entry_cases, &entry_case_count},
 };
 
 int main(void)

@@ -122,8 +122,14 @@ static void syscall_msrs_init(void)
     /* sysret loads CS = STAR[63:48] + 16 and SS = STAR[63:48] + 8, hence the GDT order. */
     wrmsr(MSR_STAR, ((uint64_t)(SEL_KDATA | 3) << 48) | ((uint64_t)SEL_KCODE << 32));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-    /* Clear IF (kernel runs with interrupts off), DF, TF, AC and NT on entry. */
-    wrmsr(MSR_FMASK, (1u << 9) | (1u << 10) | (1u << 8) | (1u << 18) | (1u << 14));
+    /*
+     * On entry: IF off (the kernel runs with interrupts off), DF and AC clear
+     * (C's string instructions run upwards; SMAP stays on), TF, NT and IOPL
+     * clear (no single-stepping the kernel, no nested-task iret). The user's
+     * own flags stay in r11 for sysret.
+     */
+    enum { TF = 1u << 8, IF = 1u << 9, DF = 1u << 10, IOPL = 3u << 12, NT = 1u << 14, AC = 1u << 18 };
+    wrmsr(MSR_FMASK, TF | IF | DF | IOPL | NT | AC);
 }
 
 static void percpu_init(void)

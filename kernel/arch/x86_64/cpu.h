@@ -102,6 +102,8 @@ bool cpu_has_feature(uint64_t bst_cpu_bit);
 void idt_init(void);
 void apic_dispatch(unsigned vector);
 bool mmu_page_is_executable(uint64_t root, uint64_t vaddr);
+/* Sanitises a context the CPU saved on an interrupt or exception (thread.c). */
+void arch_context_sanitise_entry(struct user_context *ctx);
 
 
 #endif

@@ -4,6 +4,14 @@
  * user_context (syscall: we point rsp there; interrupts: TSS.RSP0 points
  * there), then we switch to the CPU's kernel stack and call C. Nothing on the
  * kernel stack survives an exit to user mode.
+ *
+ * Flags: C code assumes DF clear (string instructions run upwards: memset,
+ * memcpy) and relies on AC clear for SMAP. A thread may enter with both set
+ * (std; popf with AC). SYSCALL clears them through the FMASK MSR (cpu.c);
+ * every interrupt and exception entry loads RFLAGS_KERNEL with popfq before
+ * the first call into C. popfq, not cld/clac: clac faults on a CPU without
+ * SMAP, and popfq at CPL 0 clears AC on every CPU without a feature test or
+ * code patching. The thread's own flags stay in its saved frame.
  */
 #include "layout.h"
 
@@ -96,6 +104,10 @@ syscall_entry:
     jne syscall_switched
     /* Same thread: restore what C may have clobbered and leave by sysret. */
     movq %rdi, %rsp
+    /* A rip outside the user half (never expected here) takes the checked exit. */
+    movq CTX_RIP(%rsp), %rax
+    shrq $47, %rax
+    jnz syscall_switched
     movq CTX_RAX(%rsp), %rax
     movq CTX_RDX(%rsp), %rdx
     movq CTX_RSI(%rsp), %rsi
@@ -103,6 +115,8 @@ syscall_entry:
     movq CTX_R9(%rsp), %r9
     movq CTX_R10(%rsp), %r10
     movq CTX_RFLAGS(%rsp), %r11
+    andq $RFLAGS_THREAD_OWN, %r11    /* sysret would keep IOPL, NT and TF from r11 */
+    orq $RFLAGS_USER_ALWAYS, %r11
     movq CTX_RIP(%rsp), %rcx
     movq CTX_RDI(%rsp), %rdi
     movq CTX_RSP(%rsp), %rsp
@@ -122,13 +136,32 @@ syscall_switched:
  * Restore the current thread's whole context and leave the kernel (or idle
  * when there is no current thread). Threads that entered through syscall
  * leave through sysret; everything else through iretq.
+ *
+ * Every writer of a context sanitises it (thread.c); this is the last line of
+ * defence, because iretq/sysret with a bad frame fault in ring 0 after
+ * swapgs, with the user's GS: the selectors are forced to the user ones, the
+ * flags to the thread's own plus IF, and a non-canonical rip becomes 0 (what
+ * the sanitiser makes of it), which merely faults in user mode.
  */
     .global arch_exit_to_user
 arch_exit_to_user:
     movq %gs:PERCPU_CTX, %rsp
     testq %rsp, %rsp
     jz arch_idle
-    cmpq $VECTOR_SYSCALL, CTX_VECTOR(%rsp)
+    movq $SEL_UCODE, CTX_CS(%rsp)
+    movq $SEL_UDATA, CTX_SS(%rsp)
+    movq CTX_RFLAGS(%rsp), %rax
+    andq $RFLAGS_THREAD_OWN, %rax
+    orq $RFLAGS_USER_ALWAYS, %rax
+    movq %rax, CTX_RFLAGS(%rsp)
+    movq CTX_RIP(%rsp), %rax
+    movq %rax, %rcx
+    shlq $16, %rcx
+    sarq $16, %rcx                   /* rcx = rax sign-extended from bit 47 */
+    cmpq %rax, %rcx
+    je 2f
+    movq $0, CTX_RIP(%rsp)
+2:  cmpq $VECTOR_SYSCALL, CTX_VECTOR(%rsp)
     jne 1f
     /* The sysret hazard: a non-canonical rip would fault in ring 0. Such a rip leaves by iretq. */
     movq CTX_RIP(%rsp), %rax
@@ -171,6 +204,8 @@ fatal_common:
     swapgs
 1:  SAVE_GPRS
     movq %rsp, %rdi
+    pushq $RFLAGS_KERNEL             /* DF and AC clear, whatever mode we came from */
+    popfq
     call interrupt_fatal
     ud2
 
@@ -181,12 +216,16 @@ interrupt_common:
     swapgs
     SAVE_GPRS
     movq %gs:PERCPU_KSTACK_TOP, %rsp
+    pushq $RFLAGS_KERNEL             /* the thread's DF and AC stay in its frame, not in C */
+    popfq
     xorl %ebp, %ebp
     call interrupt_from_user         /* returns with the thread to run as the current one */
     jmp arch_exit_to_user
 from_kernel:
     SAVE_GPRS
     movq %rsp, %rdi
+    pushq $RFLAGS_KERNEL             /* iretq restores the interrupted code's own flags */
+    popfq
     /* Keep the interrupted frame pointer chain for the panic backtrace. */
     call interrupt_from_kernel
     RESTORE_GPRS

@@ -44,8 +44,21 @@
 #define CTX_RBX 104
 #define CTX_RAX 112
 #define CTX_RIP (CTX_VECTOR + 16)
+#define CTX_CS (CTX_VECTOR + 24)
 #define CTX_RFLAGS (CTX_VECTOR + 32)
 #define CTX_RSP (CTX_VECTOR + 40)
+#define CTX_SS (CTX_VECTOR + 48)
+/*
+ * rflags of a thread in user mode: the flags it can set itself (CF, PF, AF,
+ * ZF, SF, DF, OF, AC, ID: popf at CPL 3 with IOPL 0) are kept across any
+ * kernel entry; IF and the reserved bit 1 are always set; TF, IOPL, NT, RF,
+ * VM, VIF and VIP never leave the kernel. The kernel itself runs with
+ * RFLAGS_KERNEL: DF and AC clear (and IF, TF, NT) from the first instruction
+ * of C code on.
+ */
+#define RFLAGS_THREAD_OWN 0x240cd5
+#define RFLAGS_USER_ALWAYS 0x202
+#define RFLAGS_KERNEL 0x2
 #define VECTOR_SYSCALL 0x100
 /* Call numbers entry.S routes to their own C entry (checked against the ABI in syscall.c). */
 #define SYSCALL_NUMBER_CALL 1

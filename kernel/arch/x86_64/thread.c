@@ -38,10 +38,34 @@ static const uint16_t register_offset[BST_TCB_REGISTER_COUNT] = {
     [BST_REG_R15] = offsetof(struct user_context, r15),
 };
 
-/* Only the arithmetic flags and DF are the thread's to set: never IOPL, TF, NT, VM, AC... */
-static uint64_t sanitise_rflags(uint64_t rflags)
+_Static_assert(CTX_CS == offsetof(struct user_context, cs), "entry.S forces cs here");
+_Static_assert(CTX_SS == offsetof(struct user_context, ss), "entry.S forces ss here");
+_Static_assert((BST_RFLAGS_USER_MASK & ~RFLAGS_THREAD_OWN) == 0, "what a thread may write it may keep");
+_Static_assert(RFLAGS_USER_ALWAYS == (RFLAGS_IF | RFLAGS_RESERVED1), "user mode: interrupts on");
+
+static bool canonical(uint64_t a) { return (uint64_t)((int64_t)(a << 16) >> 16) == a; }
+
+/*
+ * The one sanitiser of saved user state: every writer of a context ends here
+ * (TCB_WriteRegisters, context initialisation, and every interrupt or
+ * exception from user mode), so the exit through iretq/sysret, which faults
+ * in ring 0 on a bad frame, always has one it can load:
+ * - rip canonical: a non-canonical one (a fault reports the rip of a jump to
+ *   a non-canonical address) becomes 0, as in seL4 ("no way to guess what
+ *   the user wanted"): resuming it faults at address 0, in user mode;
+ * - rflags: only flags_kept of the thread's flags, IF and bit 1 always;
+ * - cs and ss: the user selectors.
+ * rsp needs nothing: iretq and sysret never fault on it in ring 0 (the first
+ * user push does, in user mode), and TCB_WriteRegisters refuses one outside
+ * the user range before anything is written.
+ */
+static void context_sanitise(struct user_context *ctx, uint64_t flags_kept)
 {
-    return (rflags & BST_RFLAGS_USER_MASK) | RFLAGS_IF | RFLAGS_RESERVED1;
+    if (!canonical(ctx->rip))
+        ctx->rip = 0;
+    ctx->rflags = (ctx->rflags & flags_kept) | RFLAGS_USER_ALWAYS;
+    ctx->cs = SEL_UCODE;
+    ctx->ss = SEL_UDATA;
 }
 
 static uint64_t *context_word(struct user_context *ctx, unsigned reg)
@@ -55,14 +79,18 @@ void arch_context_read(const struct user_context *ctx, uint64_t *words, unsigned
         words[i] = *(const uint64_t *)((const uint8_t *)ctx + register_offset[i]);
 }
 
+/* Only the arithmetic flags and DF are a writer's to set: never IOPL, TF, NT, VM, AC... */
 void arch_context_write(struct user_context *ctx, const uint64_t *words, unsigned count)
 {
     for (unsigned i = 0; i < count && i < BST_TCB_REGISTER_COUNT; i++)
         *context_word(ctx, i) = words[i];
-    ctx->rflags = sanitise_rflags(ctx->rflags);
+    context_sanitise(ctx, BST_RFLAGS_USER_MASK);
     /* sysret would overwrite rcx and r11 with rip and rflags: leave through iretq instead. */
     ctx->vector = 0;
 }
+
+/* What the CPU saved on an interrupt or exception: the thread's own flags stay (DF, AC...). */
+void arch_context_sanitise_entry(struct user_context *ctx) { context_sanitise(ctx, RFLAGS_THREAD_OWN); }
 
 bool arch_user_address_ok(uint64_t vaddr) { return vaddr < USER_TOP; }
 
@@ -74,9 +102,7 @@ void arch_context_init_user(struct user_context *ctx, uint64_t entry, uint64_t s
     ctx->rsp = stack;
     ctx->rdi = arg0;
     ctx->rsi = arg1;
-    ctx->cs = SEL_UCODE;
-    ctx->ss = SEL_UDATA;
-    ctx->rflags = RFLAGS_IF | RFLAGS_RESERVED1;
+    context_sanitise(ctx, 0); /* selectors and rflags = IF */
     ctx->vector = 0; /* first entry leaves through iretq */
 }
 
@@ -116,10 +142,10 @@ void arch_set_current(struct tcb *tcb)
 }
 
 /*
- * Leaves the kernel to the current thread. Its context is always sane here:
- * the CPU or the entry code wrote cs, ss and rflags, arch_context_write
- * sanitises what a thread may set, and arch_exit_to_user sends any
- * non-canonical rip through iretq instead of sysret.
+ * Leaves the kernel to the current thread. Its context is always sane here
+ * (context_sanitise ran on every write), and arch_exit_to_user enforces it
+ * once more: user selectors, the thread's own flags, a canonical rip, and
+ * sysret only for a rip in the user half.
  */
 void arch_return_to_user(void) { arch_exit_to_user(); }
 

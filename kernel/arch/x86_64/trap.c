@@ -56,13 +56,21 @@ static struct fault_info decode_fault(const struct user_context *ctx)
     return f;
 }
 
+/*
+ * entry.S has cleared DF and AC (the thread's own stay in its frame). The
+ * frame the CPU saved is sanitised before anyone reads or resumes it: a fault
+ * at a non-canonical rip must not be resumed at that rip. The fault record
+ * keeps the rip the CPU reported, for the handler and the log.
+ */
 void interrupt_from_user(void)
 {
     struct user_context *ctx = this_cpu()->context;
     if (ctx->vector >= VECTOR_FIRST_IRQ) {
+        arch_context_sanitise_entry(ctx);
         apic_dispatch((unsigned)ctx->vector);
     } else {
         struct fault_info f = decode_fault(ctx);
+        arch_context_sanitise_entry(ctx);
         kernel_handle_user_fault(this_cpu()->current, &f);
     }
     schedule(); /* entry.S then leaves to the current thread */

@@ -1,0 +1,435 @@
+/*
+ * Kernel entry and saved user state (issue 9, holes 2 and 12).
+ *
+ * Flags on entry: a thread may run with DF (std) and AC set; every kind of
+ * kernel entry (system call, timer interrupt, exception) must run the
+ * kernel's C code with both clear, and give the thread its flags back when it
+ * resumes. The damage a kernel running with DF does is made visible through
+ * the TSS I/O bitmap: its update on an address-space switch uses memset,
+ * which runs backwards under DF, leaving ports open that nobody was granted
+ * and granted ones closed. A probe thread then reads one port that must work
+ * and one that must fault.
+ *
+ * Saved user state: TCB_WriteRegisters refuses instruction and stack
+ * pointers outside the user range and sanitises rflags; a fault at a
+ * non-canonical rip leaves a canonical rip behind (0, as seL4 does), so
+ * resuming it faults again at a user address instead of leaving the kernel
+ * through iretq/sysret with a non-canonical rip.
+ *
+ * Helper threads run at LOW, below the root task, so they run only while the
+ * root is blocked or lets them (let_helpers_run).
+ */
+#include "tests/target/cases.h"
+#include "tests/target/captest.h"
+#include "tests/target/tthread.h"
+#include "user/lib/device.h"
+#include "user/lib/ipc.h"
+#include "user/lib/tcb.h"
+#include "user/lib/vspace.h"
+#include <bastion/syscall.h>
+#include <bastion/tcb.h>
+
+#define S(n) scratch_slot(n)
+#define UT_BITS 20
+#define EP S(1)
+#define ROOT_PORTS S(2)   /* an I/O port range bound to the root's address space */
+#define OTHER_VSPACE S(3) /* an empty address space with its own port range */
+#define OTHER_PORTS S(4)
+#define OTHER_FRAME S(5)  /* exchange frame of the thread in OTHER_VSPACE */
+#define OTHER_TCB S(6)
+#define FAULT_FRAME S(7)
+#define LOW 100
+#define ROOT_PRIORITY 128
+#define DEPTH 64
+
+#define RFLAGS_CF (1ull << 0)
+#define RFLAGS_TF (1ull << 8)
+#define RFLAGS_IF (1ull << 9)
+#define RFLAGS_DF (1ull << 10)
+#define RFLAGS_IOPL3 (3ull << 12)
+#define RFLAGS_NT (1ull << 14)
+#define RFLAGS_RF (1ull << 16)
+#define RFLAGS_VM (1ull << 17)
+#define RFLAGS_AC (1ull << 18)
+#define RFLAGS_VIF (1ull << 19)
+#define RFLAGS_VIP (1ull << 20)
+#define RFLAGS_ID (1ull << 21)
+#define RFLAGS_RESERVED1 (1ull << 1)
+#define DF_AC "0x40400" /* RFLAGS_DF | RFLAGS_AC, for the asm below */
+
+/*
+ * The root's range spans two bitmap words (128 ports, 16 bytes), so a memset
+ * run backwards from its start covers the word below it (ports 0x4c0-0x4ff)
+ * and misses its second half (0x540-0x57f). Likewise for the other range.
+ */
+#define ROOT_FIRST 0x500u
+#define ROOT_LAST 0x57fu
+#define OTHER_FIRST 0x600u
+#define OTHER_LAST 0x67fu
+#define GRANTED_PORT 0x540u     /* in the root's range, second word */
+#define BELOW_ROOT_PORT 0x4c0u  /* the word below the root's range: never granted */
+#define BELOW_OTHER_PORT 0x5c0u /* the word below the other range: never granted */
+
+#define OTHER_RIP 0x400000ull /* nothing is mapped in the other address space */
+#define OTHER_EXCHANGE 0x200000ull
+#define FAULT_VADDR 0x304000ull /* unmapped, in the page table of the root's bootinfo */
+#define NONCANONICAL 0x0000800000000000ull
+#define VECTOR_GP 13
+
+static struct tthread threads[TTHREAD_MAX];
+static volatile uint64_t stop_flag, spin_count, flags_lost, seen_flags, progress, stored;
+
+static bst_cptr_t tcb_slot(unsigned i) { return S(40 + 2 * i); }
+static bst_cptr_t frame_slot(unsigned i) { return S(41 + 2 * i); }
+
+static uint64_t start(unsigned i, void (*entry)(uint64_t), uint64_t arg, bst_cptr_t fault_ep)
+{
+    return tthread_start(&threads[i], i, S(0), tcb_slot(i), frame_slot(i), entry, arg, LOW, fault_ep);
+}
+
+static void __attribute__((noreturn)) park(unsigned i)
+{
+    bst_tcb_suspend(tcb_slot(i));
+    for (;;)
+        bst_yield();
+}
+
+static void let_helpers_run(void)
+{
+    bst_tcb_set_priority(BST_CAP_ROOT_TCB, BST_CAP_ROOT_TCB, LOW - 1);
+    bst_tcb_set_priority(BST_CAP_ROOT_TCB, BST_CAP_ROOT_TCB, ROOT_PRIORITY);
+}
+
+static bool setup(void)
+{
+    stop_flag = spin_count = flags_lost = seen_flags = progress = stored = 0;
+    return scratch_untyped(UT_BITS) && bst_untyped_retype(S(0), BST_OBJ_ENDPOINT, 0, ROOT, 0, 0, EP, 1) == BST_OK;
+}
+
+static void cleanup(void)
+{
+    for (unsigned i = 0; i < TTHREAD_MAX; i++) {
+        if (threads[i].tcb)
+            tthread_stop(&threads[i]);
+        threads[i].tcb = 0;
+    }
+    bst_tcb_suspend(OTHER_TCB);
+    bst_frame_unmap(FAULT_FRAME);
+    scratch_reset(); /* the IOPort caps too: their grants go with them */
+}
+
+#define CASE(name)                                   \
+    static const char *name##_body(void);           \
+    static const char *name(void)                   \
+    {                                               \
+        const char *why = setup() ? name##_body() : "set-up failed"; \
+        cleanup();                                  \
+        return why;                                 \
+    }                                               \
+    static const char *name##_body(void)
+
+static uint64_t read_flags(bst_cptr_t tcb)
+{
+    uint64_t regs[BST_REG_RFLAGS + 1] = {0};
+    return bst_tcb_read_registers(tcb, BST_REG_RFLAGS + 1, regs) == BST_OK ? regs[BST_REG_RFLAGS] : ~0ull;
+}
+
+/* ---- the I/O bitmap as a witness */
+
+static uint8_t port_in(uint16_t port)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+/*
+ * The root's address space holds ROOT_FIRST..ROOT_LAST; an empty address
+ * space holds OTHER_FIRST..OTHER_LAST and a thread (not yet running) whose
+ * first instruction fetch faults to EP, with the given rflags.
+ */
+static bool two_address_spaces_with_ports(uint64_t other_rflags, bool resume)
+{
+    if (bst_ioport_control_issue(BST_CAP_IOPORT_CONTROL, ROOT_FIRST, ROOT_LAST, ROOT, ROOT_PORTS, DEPTH) ||
+        bst_ioport_bind(ROOT_PORTS, BST_CAP_ROOT_VSPACE) ||
+        bst_untyped_retype(S(0), BST_OBJ_PML4, 0, ROOT, 0, 0, OTHER_VSPACE, 1) ||
+        bst_ioport_control_issue(BST_CAP_IOPORT_CONTROL, OTHER_FIRST, OTHER_LAST, ROOT, OTHER_PORTS, DEPTH) ||
+        bst_ioport_bind(OTHER_PORTS, OTHER_VSPACE) ||
+        bst_untyped_retype(S(0), BST_OBJ_FRAME_4K, 0, ROOT, 0, 0, OTHER_FRAME, 1) ||
+        bst_untyped_retype(S(0), BST_OBJ_TCB, 0, ROOT, 0, 0, OTHER_TCB, 1) ||
+        bst_tcb_configure(OTHER_TCB, ROOT, OTHER_VSPACE, OTHER_FRAME, OTHER_EXCHANGE, EP) ||
+        bst_tcb_set_priority(OTHER_TCB, BST_CAP_ROOT_TCB, LOW))
+        return false;
+    uint64_t regs[BST_REG_RFLAGS + 1] = {OTHER_RIP, 0x500000, other_rflags};
+    return bst_tcb_write_registers(OTHER_TCB, resume, BST_REG_RFLAGS + 1, regs) == BST_OK;
+}
+
+/* The other thread's fault arrived: its first instruction fetch, nothing else. */
+static bool other_thread_faulted(const struct bst_msg *m)
+{
+    return bst_msginfo_label(m->info) == BST_FAULT_PAGE && m->words[BST_FAULT_WORD_IP] == OTHER_RIP &&
+           m->words[BST_FAULT_WORD_ADDRESS] == OTHER_RIP;
+}
+
+/* Reads a granted port, then one nobody was granted (which must fault). */
+static void probe_ports(uint64_t forbidden)
+{
+    port_in(GRANTED_PORT);
+    progress = 1;
+    port_in((uint16_t)forbidden);
+    progress = 2;
+    park(3);
+}
+
+/* The bitmap is as the grants say: the root's address space reads its port, the forbidden one faults. */
+static const char *bitmap_intact(uint16_t forbidden)
+{
+    if (start(3, probe_ports, forbidden, EP) != BST_OK)
+        return "probe thread did not start";
+    struct bst_msg m;
+    CHECK(bst_recv(EP, &m) == BST_OK);
+    CHECK(progress == 1); /* the granted port worked, the other did not */
+    CHECK(bst_msginfo_label(m.info) == BST_FAULT_PROTECTION && m.words[BST_FAULT_WORD_VECTOR] == VECTOR_GP);
+    uint64_t w[4] = {0, 0, 0, 0};
+    CHECK(bst_reply(bst_msginfo(BST_FAULT_REPLY_STOP, 0, 0), w) == BST_OK);
+    return 0;
+}
+
+/* ---- flags on entry */
+
+/*
+ * Exception entry: the thread in the other address space runs with DF set
+ * (TCB_WriteRegisters lets a thread have DF) and faults at once; the kernel
+ * sends the fault to the root and switches back to the root's address space,
+ * reloading the I/O bitmap on the way.
+ */
+CASE(exception_entry_runs_kernel_with_df_clear)
+{
+    CHECK(two_address_spaces_with_ports(RFLAGS_IF | RFLAGS_DF, true));
+    struct bst_msg m;
+    CHECK(bst_recv(EP, &m) == BST_OK); /* the other thread runs while we wait */
+    CHECK(other_thread_faulted(&m));
+    CHECK(read_flags(OTHER_TCB) == (RFLAGS_IF | RFLAGS_DF | RFLAGS_RESERVED1)); /* its DF is kept */
+    uint64_t w[4] = {0, 0, 0, 0};
+    CHECK(bst_reply(bst_msginfo(BST_FAULT_REPLY_STOP, 0, 0), w) == BST_OK);
+    return bitmap_intact(BELOW_ROOT_PORT);
+}
+
+/*
+ * Timer entry: a thread spins with DF and AC set until the timer ends its
+ * timeslice and the kernel switches to the thread in the other address space
+ * (which faults to the root). The spinning thread checks its flags on every
+ * turn: the kernel gives them back each time it resumes it.
+ */
+static void spin_with_df_ac(uint64_t i)
+{
+    bst_tcb_resume(OTHER_TCB); /* runs after us, when our timeslice ends */
+    __asm__ volatile("leaq -128(%%rsp), %%rsp\n\t" /* keep out of the red zone */
+                     "pushfq\n\t"
+                     "orq $" DF_AC ", (%%rsp)\n\t"
+                     "popfq\n"
+                     "1:\n\t"
+                     "pushfq\n\t"
+                     "popq %%rax\n\t"
+                     "andq $" DF_AC ", %%rax\n\t"
+                     "cmpq $" DF_AC ", %%rax\n\t"
+                     "je 2f\n\t"
+                     "incq %[lost]\n"
+                     "2:\n\t"
+                     "incq %[count]\n\t"
+                     "cmpq $0, %[stop]\n\t"
+                     "je 1b\n\t"
+                     "pushfq\n\t"
+                     "andq $~" DF_AC ", (%%rsp)\n\t"
+                     "popfq\n\t"
+                     "leaq 128(%%rsp), %%rsp"
+                     : [lost] "+m"(flags_lost), [count] "+m"(spin_count)
+                     : [stop] "m"(stop_flag)
+                     : "rax", "memory", "cc");
+    park((unsigned)i);
+}
+
+CASE(timer_entry_runs_kernel_with_df_ac_clear)
+{
+    CHECK(two_address_spaces_with_ports(RFLAGS_IF, false));
+    CHECK(start(0, spin_with_df_ac, 0, 0) == BST_OK);
+    struct bst_msg m;
+    CHECK(bst_recv(EP, &m) == BST_OK); /* the spinner runs, then the timer switches */
+    CHECK(other_thread_faulted(&m));
+    uint64_t w[4] = {0, 0, 0, 0};
+    CHECK(bst_reply(bst_msginfo(BST_FAULT_REPLY_STOP, 0, 0), w) == BST_OK);
+    CHECK((read_flags(tcb_slot(0)) & (RFLAGS_DF | RFLAGS_AC)) == (RFLAGS_DF | RFLAGS_AC));
+    stop_flag = 1;
+    let_helpers_run(); /* the spinner stops and parks */
+    CHECK(spin_count > 0 && flags_lost == 0);
+    return bitmap_intact(BELOW_OTHER_PORT);
+}
+
+/* System call entry: the flags survive the call, and a call that copies words still copies them in order. */
+static void syscall_with_df_ac(uint64_t i)
+{
+    uint64_t flags;
+    register uint64_t rax __asm__("rax") = BST_SYS_YIELD;
+    __asm__ volatile("leaq -128(%%rsp), %%rsp\n\t"
+                     "pushfq\n\t"
+                     "orq $" DF_AC ", (%%rsp)\n\t"
+                     "popfq\n\t"
+                     "syscall\n\t"
+                     "pushfq\n\t"
+                     "popq %[flags]\n\t"
+                     "pushfq\n\t"
+                     "andq $~" DF_AC ", (%%rsp)\n\t"
+                     "popfq\n\t"
+                     "leaq 128(%%rsp), %%rsp"
+                     : "+r"(rax), [flags] "=r"(flags)
+                     :
+                     : "rcx", "r11", "memory", "cc");
+    seen_flags = flags;
+    progress = 1;
+    park((unsigned)i);
+}
+
+CASE(syscall_entry_keeps_user_df_ac)
+{
+    CHECK(start(0, syscall_with_df_ac, 0, 0) == BST_OK);
+    let_helpers_run();
+    CHECK(progress == 1);
+    CHECK((seen_flags & (RFLAGS_DF | RFLAGS_AC)) == (RFLAGS_DF | RFLAGS_AC));
+    return 0;
+}
+
+/* A fault handled and resumed: the thread's DF and AC are as it left them. */
+static void fault_with_df_ac(uint64_t i)
+{
+    uint64_t flags;
+    __asm__ volatile("leaq -128(%%rsp), %%rsp\n\t"
+                     "pushfq\n\t"
+                     "orq $" DF_AC ", (%%rsp)\n\t"
+                     "popfq\n\t"
+                     "movq $0x5eed, (%[addr])\n\t" /* faults; the handler maps the page */
+                     "pushfq\n\t"
+                     "popq %[flags]\n\t"
+                     "pushfq\n\t"
+                     "andq $~" DF_AC ", (%%rsp)\n\t"
+                     "popfq\n\t"
+                     "leaq 128(%%rsp), %%rsp"
+                     : [flags] "=r"(flags)
+                     : [addr] "r"(FAULT_VADDR)
+                     : "memory", "cc");
+    seen_flags = flags;
+    stored = *(volatile uint64_t *)FAULT_VADDR;
+    park((unsigned)i);
+}
+
+CASE(exception_entry_keeps_user_df_ac)
+{
+    CHECK(start(0, fault_with_df_ac, 0, EP) == BST_OK);
+    struct bst_msg m;
+    CHECK(bst_recv(EP, &m) == BST_OK);
+    CHECK(bst_msginfo_label(m.info) == BST_FAULT_PAGE && m.words[BST_FAULT_WORD_ADDRESS] == FAULT_VADDR);
+    CHECK((read_flags(tcb_slot(0)) & (RFLAGS_DF | RFLAGS_AC)) == (RFLAGS_DF | RFLAGS_AC));
+    CHECK(bst_untyped_retype(S(0), BST_OBJ_FRAME_4K, 0, ROOT, 0, 0, FAULT_FRAME, 1) == BST_OK);
+    CHECK(bst_frame_map(FAULT_FRAME, BST_CAP_ROOT_VSPACE, FAULT_VADDR, BST_RIGHT_READ | BST_RIGHT_WRITE,
+                        BST_CACHE_WRITE_BACK) == BST_OK);
+    uint64_t w[4] = {0, 0, 0, 0};
+    CHECK(bst_reply(bst_msginfo(BST_FAULT_REPLY_RESUME, 0, 0), w) == BST_OK);
+    let_helpers_run();
+    CHECK(stored == 0x5eed);
+    CHECK((seen_flags & (RFLAGS_DF | RFLAGS_AC)) == (RFLAGS_DF | RFLAGS_AC));
+    return 0;
+}
+
+/* ---- saved user state */
+
+static uint64_t write_one(bst_cptr_t tcb, unsigned reg, uint64_t value)
+{
+    uint64_t regs[BST_REG_RFLAGS + 1] = {0x1000, 0x2000, RFLAGS_IF};
+    regs[reg] = value;
+    return bst_tcb_write_registers(tcb, false, BST_REG_RFLAGS + 1, regs);
+}
+
+CASE(write_registers_refuses_non_user_rip_rsp)
+{
+    CHECK(bst_untyped_retype(S(0), BST_OBJ_TCB, 0, ROOT, 0, 0, OTHER_TCB, 1) == BST_OK);
+    CHECK(write_one(OTHER_TCB, BST_REG_RIP, 0x1000) == BST_OK);
+    static const uint64_t bad[] = {
+        NONCANONICAL,                /* the first non-canonical address */
+        0xffff7fffffffffffull,       /* the last non-canonical one */
+        0xffff800000000000ull,       /* canonical, kernel half */
+        0xffffffff80000000ull,       /* the kernel image */
+        BST_USER_ADDR_TOP,           /* the never-mapped last user page */
+        ~0ull,
+    };
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        for (unsigned reg = BST_REG_RIP; reg <= BST_REG_RSP; reg++) {
+            CHECK_FAILS(write_one(OTHER_TCB, reg, bad[i]), BST_E_RANGE, BST_TCB_WRITE_FIRST_REG + reg);
+            CHECK(bst_exchange->error.max == BST_USER_ADDR_TOP - 1);
+            uint64_t regs[BST_REG_RFLAGS + 1];
+            CHECK(bst_tcb_read_registers(OTHER_TCB, BST_REG_RFLAGS + 1, regs) == BST_OK);
+            CHECK(regs[BST_REG_RIP] == 0x1000 && regs[BST_REG_RSP] == 0x2000); /* nothing changed */
+        }
+    }
+    return 0;
+}
+
+CASE(write_registers_sanitises_rflags)
+{
+    CHECK(bst_untyped_retype(S(0), BST_OBJ_TCB, 0, ROOT, 0, 0, OTHER_TCB, 1) == BST_OK);
+    const uint64_t hostile = RFLAGS_TF | RFLAGS_IOPL3 | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM | RFLAGS_AC |
+                             RFLAGS_VIF | RFLAGS_VIP | RFLAGS_ID | ~0x3fffffull;
+    CHECK(write_one(OTHER_TCB, BST_REG_RFLAGS, hostile | RFLAGS_CF | RFLAGS_DF) == BST_OK);
+    CHECK(read_flags(OTHER_TCB) == (RFLAGS_CF | RFLAGS_DF | RFLAGS_IF | RFLAGS_RESERVED1));
+    CHECK(write_one(OTHER_TCB, BST_REG_RFLAGS, 0) == BST_OK); /* interrupts cannot be turned off */
+    CHECK(read_flags(OTHER_TCB) == (RFLAGS_IF | RFLAGS_RESERVED1));
+    return 0;
+}
+
+static void jump_non_canonical(uint64_t i)
+{
+    (void)i;
+    __asm__ volatile("jmp *%0" ::"r"(NONCANONICAL));
+    __builtin_unreachable();
+}
+
+/*
+ * A jump to a non-canonical address faults; whatever rip the CPU reported,
+ * the thread's saved rip is canonical afterwards, and resuming it (which
+ * leaves the kernel through iretq) faults again at a user address.
+ */
+CASE(fault_at_non_canonical_rip_resumes_safely)
+{
+    CHECK(start(0, jump_non_canonical, 0, EP) == BST_OK);
+    struct bst_msg m;
+    CHECK(bst_recv(EP, &m) == BST_OK);
+    CHECK(bst_msginfo_label(m.info) == BST_FAULT_PROTECTION && m.words[BST_FAULT_WORD_VECTOR] == VECTOR_GP);
+    uint64_t regs[1];
+    CHECK(bst_tcb_read_registers(tcb_slot(0), 1, regs) == BST_OK);
+    uint64_t reported = m.words[BST_FAULT_WORD_IP];
+    if (reported == NONCANONICAL) {
+        CHECK(regs[BST_REG_RIP] == 0); /* as seL4: no way to guess what the thread wanted */
+    } else {
+        CHECK(regs[BST_REG_RIP] == reported); /* the CPU reported the jump itself */
+    }
+    uint64_t w[4] = {0, 0, 0, 0};
+    CHECK(bst_reply(bst_msginfo(BST_FAULT_REPLY_RESUME, 0, 0), w) == BST_OK);
+    CHECK(bst_recv(EP, &m) == BST_OK); /* the resumed thread faults again */
+    if (reported == NONCANONICAL) {
+        CHECK(bst_msginfo_label(m.info) == BST_FAULT_PAGE && m.words[BST_FAULT_WORD_IP] == 0 &&
+              m.words[BST_FAULT_WORD_ADDRESS] == 0);
+    } else {
+        CHECK(m.words[BST_FAULT_WORD_IP] == reported);
+    }
+    CHECK(bst_reply(bst_msginfo(BST_FAULT_REPLY_STOP, 0, 0), w) == BST_OK);
+    return 0;
+}
+
+const struct test_case entry_cases[] = {
+    {"entry: exception entry runs the kernel with DF clear", exception_entry_runs_kernel_with_df_clear},
+    {"entry: timer entry runs the kernel with DF and AC clear", timer_entry_runs_kernel_with_df_ac_clear},
+    {"entry: system call entry keeps the thread's DF and AC", syscall_entry_keeps_user_df_ac},
+    {"entry: exception entry keeps the thread's DF and AC", exception_entry_keeps_user_df_ac},
+    {"entry: WriteRegisters refuses a non-user rip or rsp", write_registers_refuses_non_user_rip_rsp},
+    {"entry: WriteRegisters sanitises rflags", write_registers_sanitises_rflags},
+    {"entry: a fault at a non-canonical rip resumes safely", fault_at_non_canonical_rip_resumes_safely},
+};
+const unsigned entry_case_count = sizeof(entry_cases) / sizeof(entry_cases[0]);
