@@ -12,7 +12,7 @@ static inline uint64_t bits_at(uint64_t cptr, unsigned bits_left, unsigned count
 
 static struct lookup_result failed(unsigned depth, unsigned bits_left)
 {
-    return (struct lookup_result){0, BST_E_LOOKUP_FAILED, depth - bits_left, 0};
+    return (struct lookup_result){0, BST_E_LOOKUP_FAILED, depth - bits_left, 0, 0};
 }
 
 struct lookup_result cspace_lookup(const struct cap *root, uint64_t cptr, unsigned depth, bool exact)
@@ -36,11 +36,11 @@ struct lookup_result cspace_lookup(const struct cap *root, uint64_t cptr, unsign
         struct slot *slot = &cnode_slots(node)[index];
         bits_left -= level;
         if (bits_left == 0)
-            return (struct lookup_result){slot, BST_OK, depth, index};
+            return (struct lookup_result){slot, BST_OK, depth, index, node};
         if (cap_type(&slot->cap) != BST_OBJ_CNODE) {
             if (exact)
                 return failed(depth, bits_left);
-            return (struct lookup_result){slot, BST_OK, depth - bits_left, index};
+            return (struct lookup_result){slot, BST_OK, depth - bits_left, index, node};
         }
         node = &slot->cap;
     }

@@ -17,6 +17,7 @@ struct lookup_result {
     enum bst_error error;   /* BST_OK or BST_E_LOOKUP_FAILED */
     unsigned bits_resolved; /* on failure: bits consumed before it */
     uint64_t index;         /* the slot's index inside its CNode */
+    const struct cap *node; /* the CNode cap through which the slot was reached */
 };
 
 /* Slot 0 of every CNode is reserved by the kernel (it holds the CNode's own

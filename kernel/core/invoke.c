@@ -1,4 +1,5 @@
 #include "kernel/core/invoke.h"
+#include <bastion/rights.h>
 #include <bastion/syscall.h>
 #include "kernel/core/cspace.h"
 #include "kernel/core/exchange.h"
@@ -57,11 +58,37 @@ struct slot *inv_lookup_typed(struct invocation *inv, uint64_t cptr, enum bst_ob
         *error = inv_fail(inv, BST_E_WRONG_TYPE, argument, type, type, "capability of the wrong type");
         return 0;
     }
+    /* Every capability argument is named by a cptr and comes through here: its right is checked once. */
+    if (s && !inv_check_cap_rights(inv, &s->cap, argument, error))
+        return 0;
     return s;
 }
 
-struct slot *inv_lookup_slot_in(struct invocation *inv, const struct cap *root, uint64_t index,
-                                uint64_t depth, uint64_t argument, enum bst_error *error)
+/* The rights cap lacks of need; 0 if it has them all. */
+static unsigned missing(const struct cap *cap, unsigned need) { return need & ~cap_rights(cap); }
+
+static enum bst_error fail_rights(struct invocation *inv, uint64_t argument, unsigned need, const char *why)
+{
+    return inv_fail(inv, BST_E_RIGHTS, argument, need, need, why);
+}
+
+bool inv_check_cap_rights(struct invocation *inv, const struct cap *cap, uint64_t argument, enum bst_error *error)
+{
+    unsigned need = bst_cap_arg_rights(inv->label, argument);
+    if (!missing(cap, need))
+        return true;
+    *error = fail_rights(inv, argument, need, "a capability argument lacks a right (abi/bastion/rights.h)");
+    return false;
+}
+
+/*
+ * A slot address: the CNode that holds the slot needs `need` as well as the
+ * root, so a read-only CNode cap stored in a writable CNode is no way to
+ * write into its CNode. CNodes only walked through need nothing, as in every
+ * cptr lookup.
+ */
+static struct slot *lookup_slot_needing(struct invocation *inv, const struct cap *root, uint64_t index,
+                                        uint64_t depth, uint64_t argument, unsigned need, enum bst_error *error)
 {
     if (depth == 0 || depth > CSPACE_WORD_BITS) {
         *error = inv_fail(inv, BST_E_RANGE, argument + 1, 1, CSPACE_WORD_BITS, "depth out of range");
@@ -76,14 +103,46 @@ struct slot *inv_lookup_slot_in(struct invocation *inv, const struct cap *root, 
         *error = inv_fail(inv, BST_E_RANGE, argument, 1, BST_ARG_NONE, "slot 0 of a CNode is reserved");
         return 0;
     }
+    if (r.node != root && missing(r.node, need)) {
+        *error = fail_rights(inv, argument, need, "the CNode cap that holds the slot lacks a right");
+        return 0;
+    }
     return r.slot;
 }
 
+/* Only slots addressed from the invoked CNode need a right here (the invoked cap's, checked already). */
+struct slot *inv_lookup_slot_in(struct invocation *inv, const struct cap *root, uint64_t index,
+                                uint64_t depth, uint64_t argument, enum bst_error *error)
+{
+    const struct bst_invocation_rights *r = bst_invocation_rights(inv->label);
+    unsigned need = root == &inv->slot->cap && r ? r->invoked : 0;
+    return lookup_slot_needing(inv, root, index, depth, argument, need, error);
+}
+
+/* The root (word `argument`) needs the right the table lists for it, and so does the CNode holding the slot. */
 struct slot *inv_lookup_slot(struct invocation *inv, uint64_t root_cptr, uint64_t index,
                              uint64_t depth, uint64_t argument, enum bst_error *error)
 {
     struct slot *root = inv_lookup_typed(inv, root_cptr, BST_OBJ_CNODE, argument, error);
-    return root ? inv_lookup_slot_in(inv, &root->cap, index, depth, argument + 1, error) : 0;
+    if (!root)
+        return 0;
+    return lookup_slot_needing(inv, &root->cap, index, depth, argument + 1,
+                               bst_cap_arg_rights(inv->label, argument), error);
+}
+
+/*
+ * The one check of the invoked cap, before its object's handler runs. A
+ * label that does not apply to the cap's type is left to the handler, which
+ * refuses it with BST_E_NOT_SUPPORTED.
+ */
+static enum bst_error check_invoked_rights(struct invocation *inv)
+{
+    const struct bst_invocation_rights *r = bst_invocation_rights(inv->label);
+    const struct cap *c = &inv->slot->cap;
+    if (!r || !(r->objects & BST_OBJ_BIT(cap_type(c))) || !missing(c, r->invoked))
+        return BST_OK;
+    return fail_rights(inv, BST_ARG_NONE, r->invoked,
+                       "the invoked cap lacks a right this invocation needs (abi/bastion/rights.h)");
 }
 
 static enum bst_error dispatch(struct invocation *inv)
@@ -161,7 +220,8 @@ void invoke_syscall(struct tcb *caller, uint64_t cptr, uint64_t msginfo, const u
     inv->caller = caller;
     inv->cptr = cptr;
     enum bst_error e = read_request(inv, msginfo, reg_words);
-    if (e == BST_OK && (inv->slot = inv_lookup_cap(inv, cptr, BST_ARG_NONE, &e)))
+    if (e == BST_OK && (inv->slot = inv_lookup_cap(inv, cptr, BST_ARG_NONE, &e)) &&
+        (e = check_invoked_rights(inv)) == BST_OK)
         e = dispatch(inv);
     uint64_t out[4] = {0, 0, 0, 0};
     if (e == BST_OK)

@@ -38,10 +38,19 @@ bool inv_has_args(struct invocation *inv, unsigned n, enum bst_error *error);
 /* Looks up a capability by address in the caller's CSpace (depth 64). */
 struct slot *inv_lookup_cap(struct invocation *inv, uint64_t cptr, uint64_t argument,
                             enum bst_error *error);
-/* Looks up a capability of one type; fails with BST_E_WRONG_TYPE otherwise. */
+/*
+ * Rights (abi/bastion/rights.h is the one table): invoke_syscall checks the
+ * invoked cap before the handler runs; inv_lookup_typed checks each
+ * capability argument, inv_lookup_slot(_in) the CNode holding an addressed
+ * slot. Handlers check no rights of their own, except what the table cannot
+ * say (Frame_Map's rights argument against the frame cap's rights).
+ */
+/* Fails with BST_E_RIGHTS (detail: argument, the rights needed) if cap lacks what word `argument` needs. */
+bool inv_check_cap_rights(struct invocation *inv, const struct cap *cap, uint64_t argument, enum bst_error *error);
+/* Looks up a capability of one type; fails with BST_E_WRONG_TYPE otherwise, BST_E_RIGHTS without its rights. */
 struct slot *inv_lookup_typed(struct invocation *inv, uint64_t cptr, enum bst_object_type type,
                               uint64_t argument, enum bst_error *error);
-/* Looks up a slot by (root CNode cptr, index, depth), exactly. */
+/* Looks up a slot by (root CNode cptr at word argument, index, depth), exactly. */
 struct slot *inv_lookup_slot(struct invocation *inv, uint64_t root_cptr, uint64_t index,
                              uint64_t depth, uint64_t argument, enum bst_error *error);
 /* The same, relative to a CNode cap already in hand. */

@@ -128,8 +128,9 @@ static unsigned transfer_caps(struct tcb *sender, struct tcb *receiver, unsigned
         struct lookup_result src = cspace_lookup(&sender->cspace_root.cap, caps[delivered], CSPACE_WORD_BITS, false);
         struct lookup_result dst = cspace_lookup(rroot, index + delivered, (unsigned)depth, true);
         if (!src.slot || cap_is_null(&src.slot->cap) || cap_type(&src.slot->cap) == BST_OBJ_UNTYPED ||
-            !dst.slot || dst.index == CNODE_RESERVED_INDEX || !cap_is_null(&dst.slot->cap))
-            break; /* the first cap that cannot move ends the transfer */
+            !dst.slot || dst.index == CNODE_RESERVED_INDEX || !cap_is_null(&dst.slot->cap) ||
+            !(cap_rights(dst.node) & BST_RIGHT_WRITE))
+            break; /* the first cap that cannot move ends the transfer (a read-only CNode takes none) */
         dst.slot->cap = src.slot->cap;
         cap_set_flags(&dst.slot->cap, cap_flags(&dst.slot->cap) & ~CAP_FLAG_ORIGINAL);
         if (cap_type(&dst.slot->cap) >= BST_OBJ_FRAME_4K && cap_type(&dst.slot->cap) <= BST_OBJ_PDPT)

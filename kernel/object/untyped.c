@@ -76,6 +76,8 @@ static struct slot *destination(struct invocation *inv, uint64_t count, enum bst
                           "destination is not a CNode");
             return 0;
         }
+        if (!inv_check_cap_rights(inv, &s->cap, ARG_INDEX, e)) /* found by slot, not by cptr */
+            return 0;
         node = &s->cap;
     }
     uint64_t slots = 1ull << cap_size_bits(node), offset = inv->mr[ARG_OFFSET];

@@ -55,6 +55,19 @@ $(eval $(call host_test,invoke,$(HOST_CAP_CORE) $(HOST_CAP_ENV)))
 $(eval $(call host_test,cap_random,$(HOST_CAP_CORE) $(HOST_CAP_ENV)))
 $(patsubst %,$(HOST_BUILD)/obj/%.o,$(HOST_CAP_CORE)): HOST_EXTRA_CFLAGS := -DBASTION_DEBUG
 
+# docs/invocations.md is generated from the rights table (abi/bastion/rights.h) by
+# tools/invdoc; `make invocations-doc` rewrites it, test_rights fails while they differ.
+INVOCATIONS_DOC_GEN := $(HOST_BUILD)/gen-invocations-doc
+$(INVOCATIONS_DOC_GEN): $(patsubst %,$(HOST_BUILD)/obj/%.o,tools/invdoc/main.c tools/invdoc/invocations_doc.c)
+	@echo '  LD [h]  $@'
+	$(Q)$(HOST_CC) $(HOST_SANITIZE) -o $@ $^
+.PHONY: invocations-doc
+invocations-doc: $(INVOCATIONS_DOC_GEN)
+	@echo '  GEN     docs/invocations.md'
+	$(Q)$(INVOCATIONS_DOC_GEN) > docs/invocations.md.tmp && mv docs/invocations.md.tmp docs/invocations.md
+$(eval $(call host_test,rights,tools/invdoc/invocations_doc.c))
+$(HOST_BUILD)/obj/tests/host/test_rights.c.o: HOST_EXTRA_CFLAGS := -DBASTION_SOURCE_DIR='"$(CURDIR)"'
+
 $(HOST_BUILD)/obj/lib/string.c.o $(HOST_BUILD)/obj/tests/host/test_string.c.o: \
     HOST_EXTRA_CFLAGS := $(HOST_STRING_RENAMES)
 

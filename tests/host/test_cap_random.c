@@ -167,10 +167,13 @@ static enum bst_error lookup_cap(uint64_t cptr, struct slot **out)
     return BST_OK;
 }
 
+static const struct cap *resolved_in; /* the CNode cap that holds the slot resolve() found last */
+
 /* A slot address (index, depth) below a CNode cap, resolved exactly, bit by bit as the ABI says. */
 static enum bst_error resolve(const struct cap *cn, uint64_t index, uint64_t depth, struct slot **out)
 {
     *out = NULL;
+    resolved_in = NULL;
     if (depth == 0 || depth > 64)
         return BST_E_RANGE;
     unsigned left = (unsigned)depth;
@@ -196,11 +199,24 @@ static enum bst_error resolve(const struct cap *cn, uint64_t index, uint64_t dep
             if (i == 0)
                 return BST_E_RANGE;
             *out = s;
+            resolved_in = node;
             return BST_OK;
         }
         node = &s->cap;
     }
 }
+
+/* The rights rule for slot addresses (abi/bastion/rights.h): the CNode cap holding the slot, if not cn, needs `need`. */
+static enum bst_error resolve_needing(const struct cap *cn, uint64_t index, uint64_t depth, unsigned need,
+                                      struct slot **out)
+{
+    enum bst_error e = resolve(cn, index, depth, out);
+    if (e == BST_OK && resolved_in != cn && (need & ~cap_rights(resolved_in)))
+        return BST_E_RIGHTS;
+    return e;
+}
+
+static bool lacks(const struct cap *c, unsigned need) { return (need & ~cap_rights(c)) != 0; }
 
 /* ---------------------------------------------------------------- addresses */
 
@@ -379,6 +395,8 @@ static enum bst_error plan_retype(struct step *st, uint64_t w[7], uint64_t *ut_c
         return e;
     if (cap_type(&ut->cap) != BST_OBJ_UNTYPED)
         return BST_E_NOT_SUPPORTED;
+    if (lacks(&ut->cap, BST_RIGHT_WRITE))
+        return BST_E_RIGHTS;
     st->ut = find_ut(ut);
     assert_true(st->ut >= 0);
     struct mut *m = &uts[st->ut];
@@ -396,6 +414,8 @@ static enum bst_error plan_retype(struct step *st, uint64_t w[7], uint64_t *ut_c
         return e;
     if (cap_type(&dr->cap) != BST_OBJ_CNODE)
         return BST_E_WRONG_TYPE;
+    if (lacks(&dr->cap, BST_RIGHT_WRITE))
+        return BST_E_RIGHTS;
     const struct cap *node = &dr->cap;
     if (depth != 0) {
         struct slot *s;
@@ -403,6 +423,8 @@ static enum bst_error plan_retype(struct step *st, uint64_t w[7], uint64_t *ut_c
             return e;
         if (cap_type(&s->cap) != BST_OBJ_CNODE)
             return BST_E_WRONG_TYPE;
+        if (lacks(&s->cap, BST_RIGHT_WRITE))
+            return BST_E_RIGHTS;
         node = &s->cap;
     }
     uint64_t slots = 1ull << cap_size_bits(node);
@@ -551,15 +573,21 @@ static enum bst_error plan_transfer(struct step *st, uint64_t label, uint64_t w[
         return e;
     if (cap_type(&inv->cap) != BST_OBJ_CNODE)
         return BST_E_NOT_SUPPORTED;
+    if (lacks(&inv->cap, BST_RIGHT_WRITE))
+        return BST_E_RIGHTS;
     if (*n < need)
         return BST_E_TRUNCATED;
-    if ((e = resolve(&inv->cap, d.index, d.depth, &dest)) != BST_OK)
+    if ((e = resolve_needing(&inv->cap, d.index, d.depth, BST_RIGHT_WRITE, &dest)) != BST_OK)
         return e;
     if ((e = lookup_cap(s.root, &sroot)) != BST_OK)
         return e;
     if (cap_type(&sroot->cap) != BST_OBJ_CNODE)
         return BST_E_WRONG_TYPE;
-    if ((e = resolve(&sroot->cap, s.index, s.depth, &src)) != BST_OK)
+    /* Copy and Mint read the source CNode; Move and Mutate empty a slot of it. */
+    unsigned src_need = relocate ? BST_RIGHT_WRITE : BST_RIGHT_READ;
+    if (lacks(&sroot->cap, src_need))
+        return BST_E_RIGHTS;
+    if ((e = resolve_needing(&sroot->cap, s.index, s.depth, src_need, &src)) != BST_OK)
         return e;
     if (cap_is_null(&src->cap))
         return BST_E_INVALID_CAP;
@@ -635,9 +663,11 @@ static enum bst_error plan_target(struct step *st, uint64_t label, uint64_t w[2]
         return e;
     if (cap_type(&inv->cap) != BST_OBJ_CNODE)
         return BST_E_NOT_SUPPORTED;
+    if (lacks(&inv->cap, BST_RIGHT_WRITE))
+        return BST_E_RIGHTS;
     if (*n < 2)
         return BST_E_TRUNCATED;
-    if ((e = resolve(&inv->cap, a.index, a.depth, &t)) != BST_OK)
+    if ((e = resolve_needing(&inv->cap, a.index, a.depth, BST_RIGHT_WRITE, &t)) != BST_OK)
         return e;
     if (cap_is_null(&t->cap))
         return BST_E_INVALID_CAP;
@@ -825,7 +855,9 @@ static void one_step(void)
             n = (unsigned)below(7);
             st.expect = lookup_cap(invoked, &ut);
             if (st.expect == BST_OK)
-                st.expect = cap_type(&ut->cap) == BST_OBJ_UNTYPED ? BST_E_TRUNCATED : BST_E_NOT_SUPPORTED;
+                st.expect = cap_type(&ut->cap) != BST_OBJ_UNTYPED      ? BST_E_NOT_SUPPORTED
+                            : lacks(&ut->cap, BST_RIGHT_WRITE) ? BST_E_RIGHTS
+                                                               : BST_E_TRUNCATED;
         }
     } else if (r < 40) {
         st.label = BST_CNODE_COPY;

@@ -454,6 +454,35 @@ static void test_copy_rights_shrink(void **state)
     assert_ptr_equal(S(107)->parent, S(100));
 }
 
+/*
+ * Rights (abi/bastion/rights.h): the invoked cap is checked before the
+ * handler runs. A read-only Untyped cap cannot be made from user space
+ * (Untyped caps are never copied), so it is made here by hand.
+ */
+static void test_rights_of_invoked_untyped_and_cnode(void **state)
+{
+    (void)state;
+    unsigned ut = ENV_UT_512K;
+    cap_set_rights(CAP(ut), BST_RIGHTS_ALL & ~BST_RIGHT_WRITE);
+    FAILS(BST_E_RIGHTS, env_retype(ut, BST_OBJ_ENDPOINT, 0, 100, 1));
+    detail_is(BST_ARG_NONE, BST_RIGHT_WRITE, BST_RIGHT_WRITE);
+    assert_int_equal(CAP(ut)->w2, 0); /* the watermark did not move */
+    cap_set_rights(CAP(ut), BST_RIGHT_WRITE); /* write alone is enough */
+    OK(env_retype(ut, BST_OBJ_ENDPOINT, 0, 100, 1));
+    /* A read-only copy of the root CNode: nothing can be copied into, moved out of or deleted from it. */
+    OK(env_copy(101, ENV_ROOT, BST_RIGHT_READ));
+    FAILS(BST_E_RIGHTS, ENV_CALL(101, BST_CNODE_COPY, 102, 64, ENV_ROOT, 100, 64, BST_RIGHTS_ALL));
+    detail_is(BST_ARG_NONE, BST_RIGHT_WRITE, BST_RIGHT_WRITE);
+    FAILS(BST_E_RIGHTS, ENV_CALL(101, BST_CNODE_DELETE, 100, 64));
+    FAILS(BST_E_RIGHTS, ENV_CALL(ENV_ROOT, BST_CNODE_MOVE, 102, 64, 101, 100, 64));
+    detail_is(C_SRC_ROOT, BST_RIGHT_WRITE, BST_RIGHT_WRITE);
+    /* Reading from it is fine: Copy's source root needs only read. */
+    OK(ENV_CALL(ENV_ROOT, BST_CNODE_COPY, 102, 64, 101, 100, 64, BST_RIGHTS_ALL));
+    /* The root CNode given as Retype's destination root needs write. */
+    FAILS(BST_E_RIGHTS, ENV_CALL(ut, BST_UNTYPED_RETYPE, BST_OBJ_ENDPOINT, 0, 101, 0, 0, 103, 1));
+    detail_is(R_ROOT, BST_RIGHT_WRITE, BST_RIGHT_WRITE);
+}
+
 static void test_copy_errors(void **state)
 {
     (void)state;
@@ -1226,6 +1255,7 @@ int main(void)
         T(test_split_untyped),
         T(test_copy_rights_shrink),
         T(test_copy_errors),
+        T(test_rights_of_invoked_untyped_and_cnode),
         T(test_lookup_failures_bits_resolved),
         T(test_mint_badges),
         T(test_mint_cnode_guard),

@@ -352,6 +352,35 @@ CASE(configuring_own_vspace_takes_effect_at_once)
     return 0;
 }
 
+/* ---- rights: a read-only CNode cap takes no capabilities, from IPC either */
+
+static void send_a_cap(uint64_t i)
+{
+    threads[i].exchange->caps[0] = EP;
+    const uint64_t w[4] = {0, 0, 0, 0};
+    bst_send(EP, bst_msginfo(LABEL, 1, 0), w);
+    park((unsigned)i);
+}
+
+CASE(read_only_receive_cnode_takes_no_caps)
+{
+    CHECK(bst_untyped_retype(S(0), BST_OBJ_CNODE, 4, ROOT, 0, 0, S(5), 1) == BST_OK);
+    CHECK(bst_cnode_copy(ROOT, S(6), 64, ROOT, S(5), 64, BST_RIGHT_READ) == BST_OK);
+    CHECK(start(0, send_a_cap, 0, 0) == BST_OK);
+    CHECK(start(1, send_a_cap, 1, 0) == BST_OK);
+    struct bst_msg m;
+    bst_set_receive_slot(S(6), 1, 4);
+    uint64_t e = bst_recv(EP, &m);
+    bst_set_receive_slot(S(5), 1, 4);
+    uint64_t e2 = bst_recv(EP, &m);
+    bst_set_receive_slot(0, 0, 0);
+    CHECK(e == BST_OK && e2 == BST_OK);
+    CHECK(bst_msginfo_caps(m.info) == 1); /* through the writable cap the second one arrived */
+    CHECK(bst_cnode_copy(ROOT, S(7), 64, S(5), 1, 4, BST_RIGHTS_ALL) == BST_OK);
+    CHECK(bst_cnode_copy(ROOT, S(8), 64, S(5), 2, 4, BST_RIGHTS_ALL) == BST_E_INVALID_CAP); /* only one */
+    return 0;
+}
+
 const struct test_case hostile_ipc_cases[] = {
     {"hostile: a stale exchange frame cannot forge capabilities", stale_exchange_frame_cannot_forge_caps},
     {"hostile: a caller wakes when its server is suspended", caller_wakes_when_server_is_suspended},
@@ -362,5 +391,6 @@ const struct test_case hostile_ipc_cases[] = {
     {"hostile: would-block writes its error detail", would_block_writes_its_detail},
     {"hostile: a deleted endpoint writes the woken threads' detail", deleted_endpoint_writes_the_detail_of_woken_threads},
     {"hostile: configuring one's own address space takes effect at once", configuring_own_vspace_takes_effect_at_once},
+    {"hostile: a read-only receive CNode takes no capabilities", read_only_receive_cnode_takes_no_caps},
 };
 const unsigned hostile_ipc_case_count = sizeof(hostile_ipc_cases) / sizeof(hostile_ipc_cases[0]);

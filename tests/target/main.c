@@ -10,6 +10,7 @@ static const struct test_suite suites[] = {
     {notify_cases, &notify_case_count}, {process_cases, &process_case_count},
     {hostile_ipc_cases, &hostile_ipc_case_count},
     {entry_cases, &entry_case_count},
+    {rights_cases, &rights_case_count},
 };
 
 int main(void)
