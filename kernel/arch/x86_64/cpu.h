@@ -102,6 +102,9 @@ bool cpu_has_feature(uint64_t bst_cpu_bit);
 void idt_init(void);
 void apic_dispatch(unsigned vector);
 bool mmu_page_is_executable(uint64_t root, uint64_t vaddr);
+/* fpu.c: enables user FP/SIMD at boot; loads a thread's FPU state when it becomes current. */
+void fpu_boot_init(void);
+void fpu_switch_to(struct tcb *next);
 
 
 #endif
