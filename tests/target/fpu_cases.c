@@ -41,10 +41,15 @@ static volatile uint64_t thread_done;
 
 static bst_cptr_t tcb_slot(void) { return S(10); }
 
-static uint64_t start_thread(void (*entry)(uint64_t), bst_cptr_t fault_ep)
+static uint64_t start_thread_from(bst_cptr_t ut, void (*entry)(uint64_t), bst_cptr_t fault_ep)
 {
     thread_done = 0;
-    return tthread_start(&thread, 0, S(0), tcb_slot(), S(11), entry, 0, PRIORITY, fault_ep);
+    return tthread_start(&thread, 0, ut, tcb_slot(), S(11), entry, 0, PRIORITY, fault_ep);
+}
+
+static uint64_t start_thread(void (*entry)(uint64_t), bst_cptr_t fault_ep)
+{
+    return start_thread_from(S(0), entry, fault_ep);
 }
 
 static void __attribute__((noreturn)) park(void)
@@ -190,6 +195,44 @@ CASE_WITH_SCRATCH(new_thread_starts_in_initial_state)
     return 0;
 }
 
+/* ---- a thread that dies while its state is in the registers */
+
+#define DYING_UT S(20) /* 8 KiB: the TCB at offset 0, its exchange frame at 4 KiB */
+
+static void load_and_delete_self(uint64_t unused)
+{
+    (void)unused;
+    struct fpu_image img;
+    fpu_pattern(&img, FPU_PARTY_CHILD, 5);
+    fpu_load_round(&img, 0, fpu_has_avx());
+    thread_done = 1;
+    bst_cnode_delete(ROOT, tcb_slot(), ROOT_DEPTH); /* its last cap: it dies owning the FPU */
+    for (;;)
+        bst_yield(); /* not reached */
+}
+
+CASE_WITH_SCRATCH(thread_dying_with_fpu_state_leaves_nothing)
+{
+    bool avx = fpu_has_avx();
+    CHECK(bst_untyped_retype(S(0), BST_OBJ_UNTYPED, 13, ROOT, 0, 0, DYING_UT, 1) == BST_OK);
+    CHECK(start_thread_from(DYING_UT, load_and_delete_self, 0) == BST_OK);
+    CHECK(wait_for_thread());
+    CHECK(cap_info(tcb_slot()).type == BST_OBJ_NULL);
+    tthread_stop(&thread);
+    /* Its memory becomes a new TCB at the same address, which must start clean. */
+    CHECK(bst_cnode_revoke(ROOT, DYING_UT, ROOT_DEPTH) == BST_OK);
+    memset(&fresh, 0xa5, sizeof(fresh));
+    CHECK(start_thread_from(DYING_UT, read_fresh_state, 0) == BST_OK);
+    CHECK(wait_for_thread());
+    tthread_stop(&thread);
+    CHECK(fresh.fcw == 0x037f && fresh_fsw == 0 && fresh_ftw == 0xffff && fresh.mxcsr == 0x1f80);
+    for (unsigned i = 0; i < FPU_VEC_REGS; i++) {
+        for (unsigned k = 0; k < (avx ? 4u : 2u); k++)
+            CHECK(fresh.vec[i][k] == 0);
+    }
+    return 0;
+}
+
 /* ---- code compiled with SSE */
 
 static const char *sse_compiled_code_runs(void) { return fpu_sse_arithmetic(); }
@@ -231,6 +274,7 @@ const struct test_case fpu_cases[] = {
     {"fpu: code compiled with SSE runs", sse_compiled_code_runs},
     {"fpu: a new thread starts in the initial FPU state", new_thread_starts_in_initial_state},
     {"fpu: two processes never see each other's x87/MMX/XMM/YMM", two_processes_keep_their_own_registers},
+    {"fpu: a thread dying with its state loaded leaves nothing behind", thread_dying_with_fpu_state_leaves_nothing},
     {"fpu: an x87 exception (#MF) is a fault message", x87_exception_is_a_fault_message},
 };
 const unsigned fpu_case_count = sizeof(fpu_cases) / sizeof(fpu_cases[0]);

@@ -48,6 +48,7 @@ struct percpu {
     struct tcb *current;
     uint32_t cpu_id;
     uint64_t ticks;
+    struct tcb *fpu_owner;         /* whose FPU/SIMD state the registers hold, 0: nobody's (fpu.c) */
 };
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp_scratch) == PERCPU_USER_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, kernel_stack_top) == PERCPU_KSTACK_TOP, "percpu");

@@ -51,7 +51,6 @@ _Static_assert(_Alignof(struct arch_fpu_state) >= 64, "XSAVE needs a 64-byte ali
 
 static bool use_xsave;
 static uint64_t xsave_mask; /* XCR0: the components saved and restored */
-static struct tcb *fpu_owner; /* whose state the registers hold; 0: nobody's */
 
 static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
 static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
@@ -137,8 +136,7 @@ static void fpu_restore(const struct arch_fpu_state *s)
  */
 void arch_fpu_reset(struct tcb *tcb)
 {
-    if (fpu_owner == tcb)
-        fpu_owner = 0; /* the registers hold its old state: load the new one on the next switch */
+    arch_fpu_release(tcb); /* the registers may hold its old state: load the new one on the next switch */
     memset(&tcb->fpu, 0, sizeof(tcb->fpu));
     uint16_t fcw = FCW_INIT;
     uint32_t mxcsr = MXCSR_INIT;
@@ -146,19 +144,22 @@ void arch_fpu_reset(struct tcb *tcb)
     memcpy(&tcb->fpu.bytes[FXSAVE_MXCSR], &mxcsr, sizeof(mxcsr));
 }
 
+/* One CPU today; with several, every CPU's owner would be checked here. */
 void arch_fpu_release(struct tcb *tcb)
 {
-    if (fpu_owner == tcb)
-        fpu_owner = 0;
+    struct percpu *cpu = this_cpu();
+    if (cpu->fpu_owner == tcb)
+        cpu->fpu_owner = 0;
 }
 
 /* Called on every switch (arch_set_current): next's state goes into the registers. */
 void fpu_switch_to(struct tcb *next)
 {
-    if (!next || next == fpu_owner)
+    struct percpu *cpu = this_cpu();
+    if (!next || next == cpu->fpu_owner)
         return; /* idle runs no user code: the owner's state can stay in the registers */
-    if (fpu_owner)
-        fpu_save(&fpu_owner->fpu);
+    if (cpu->fpu_owner)
+        fpu_save(&cpu->fpu_owner->fpu);
     fpu_restore(&next->fpu);
-    fpu_owner = next;
+    cpu->fpu_owner = next;
 }
