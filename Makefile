@@ -100,6 +100,9 @@ $(BUILD)/user/$(1).elf: $(patsubst %,$(BUILD)/uobj/%.o,$(2)) $(USER_LIB_OBJS) us
 USER_IMAGES += $(BUILD)/user/$(1).elf
 endef
 
+# The FPU suite's SSE test is the one user file compiled with SSE code generation (docs/threads-and-devices.md).
+$(BUILD)/uobj/tests/target/fpu_sse.c.o: USER_CFLAGS += -msse -msse2 -mfpmath=sse -fno-math-errno -ftree-vectorize
+
 $(eval $(call user_program,init,$(wildcard user/init/*.c)))
 $(eval $(call user_program,test-root,$(wildcard tests/target/*.c)))
 $(eval $(call user_program,bench-root,$(wildcard bench/bastion/*.c)))

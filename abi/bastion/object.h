@@ -29,7 +29,7 @@ enum bst_object_type {
 };
 
 /* Sizes as powers of two (bytes). */
-#define BST_TCB_SIZE_BITS 10
+#define BST_TCB_SIZE_BITS 11 /* 2 KiB: registers, FPU/SIMD state, caps */
 #define BST_ENDPOINT_SIZE_BITS 5
 #define BST_NOTIFICATION_SIZE_BITS 5
 #define BST_SLOT_SIZE_BITS 6 /* one CNode slot: capability + derivation links */

@@ -181,7 +181,12 @@ struct fault_info {
     bool on_code; /* the faulting address is in an executable page */
 };
 void arch_fault_describe(const struct fault_info *f, char *buffer, size_t size);
+/* Switches to tcb (0: idle): its address space, its register context, its FPU state. */
 void arch_set_current(struct tcb *tcb);
+/* A thread's FPU state becomes the architectural initial state (tcb_init). */
+void arch_fpu_reset(struct tcb *tcb);
+/* A dying TCB: the kernel never saves FPU state into its memory again. */
+void arch_fpu_release(struct tcb *tcb);
 void arch_return_to_user(void) __attribute__((noreturn));
 void arch_idle(void) __attribute__((noreturn));
 

@@ -38,6 +38,7 @@ void tcb_init(struct tcb *tcb, const char *name, uint8_t priority)
     tcb->state = THREAD_INACTIVE;
     /* Ring 3 selectors and interrupts on from the start; rip 0 faults until registers are written. */
     arch_context_init_user(&tcb->context, 0, 0, 0, 0);
+    arch_fpu_reset(tcb); /* FCW 0x37f, MXCSR 0x1f80, all registers zero: never another's state */
     tcb_set_name(tcb, name);
 }
 
@@ -111,6 +112,7 @@ void tcb_finalise(struct tcb *tcb)
 {
     tcb_stop(tcb);
     notification_unbind_tcb(tcb); /* the notification may outlive the thread */
+    arch_fpu_release(tcb);        /* its memory may be retyped: never XSAVE into it again */
 }
 
 static bool tcb_configured(const struct tcb *t)

@@ -1,7 +1,8 @@
 /*
- * Thread control block (1 KiB, BST_TCB_SIZE_BITS). Its user_context is where
- * the entry code saves the thread's registers, so a blocked thread's whole
- * state lives here (the kernel keeps no per-thread kernel stack).
+ * Thread control block (2 KiB, BST_TCB_SIZE_BITS). Its user_context is where
+ * the entry code saves the thread's registers and its fpu area where its
+ * FPU/SIMD registers are saved, so a blocked thread's whole state lives here
+ * (the kernel keeps no per-thread kernel stack).
  *
  * A TCB holds its own copies of the capabilities it was configured with
  * (CSpace root, address space root, exchange frame, fault endpoint), as
@@ -66,8 +67,11 @@ struct tcb {
     struct fault_info fault;       /* the fault being reported, while ipc_fault */
     struct container_state container;
     char name[TCB_NAME_LEN];
+    struct arch_fpu_state fpu;     /* x87/SSE/AVX registers while another thread owns the FPU */
 };
 _Static_assert(sizeof(struct tcb) <= (1u << BST_TCB_SIZE_BITS), "TCB fits its object size");
+/* TCBs are aligned to their size (Retype, root task), so the FPU area keeps its own alignment. */
+_Static_assert((1u << BST_TCB_SIZE_BITS) % _Alignof(struct arch_fpu_state) == 0, "FPU area alignment");
 
 /*
  * The cached address-space root, re-read from the TCB's own slot. That slot

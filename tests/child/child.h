@@ -21,6 +21,7 @@ enum child_mode {
     CHILD_REPORT = 1, /* fill the report and stop */
     CHILD_PORT_READ,  /* read the port given as the cookie between the two markers */
     CHILD_WRITE_TEXT, /* write to its own code between the two markers (must fault) */
+    CHILD_FPU,        /* FPU isolation rounds against the suite; the cookie: how many (tests/child/fpu.c) */
 };
 
 #define CHILD_MODE_BITS 8
@@ -37,5 +38,7 @@ struct child_report {
     uint64_t port_value;     /* what CHILD_PORT read */
     uint64_t cap_types;      /* set bit i: slot i of its CSpace holds a cap (debug builds, slots 1-15) */
 };
+
+void child_fpu(uint64_t rounds);
 
 #endif

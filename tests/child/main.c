@@ -66,6 +66,9 @@ int main(void)
         *(volatile uint8_t *)(uintptr_t)&main = 0xc3; /* text is read + execute only */
         r->after = 1;
         break;
+    case CHILD_FPU:
+        child_fpu(bst_start_arg >> CHILD_MODE_BITS);
+        break;
     default:
         break;
     }

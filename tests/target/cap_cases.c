@@ -4,6 +4,7 @@
 
 #define S(n) scratch_slot(n)
 #define UT_BITS 16 /* 64 KiB scratch untyped per case */
+#define TCBS_IN_PAGE (1u << (12 - BST_TCB_SIZE_BITS)) /* TCBs a 4 KiB untyped holds */
 
 static uint64_t retype(bst_cptr_t ut, uint64_t type, uint64_t bits, uint64_t offset, uint64_t count)
 {
@@ -76,8 +77,8 @@ static const char *retype_count_range(void)
     CHECK(ut);
     CHECK(retype(ut, BST_OBJ_TCB, 0, S(1), 0) == BST_E_RANGE);
     CHECK(last_error_argument() == 6);
-    CHECK(retype(ut, BST_OBJ_TCB, 0, S(1), 5) == BST_E_RANGE); /* 4 KiB holds four 1 KiB TCBs */
-    CHECK(bst_exchange->error.max == 4);
+    CHECK(retype(ut, BST_OBJ_TCB, 0, S(1), TCBS_IN_PAGE + 1) == BST_E_RANGE);
+    CHECK(bst_exchange->error.max == TCBS_IN_PAGE);
     CHECK(retype(ut, BST_OBJ_FRAME_2M, 0, S(1), 1) == BST_E_RANGE); /* bigger than the untyped */
     scratch_reset();
     return 0;
@@ -87,11 +88,12 @@ static const char *retype_past_the_end(void)
 {
     bst_cptr_t ut = scratch_untyped(12);
     CHECK(ut);
-    CHECK(retype(ut, BST_OBJ_TCB, 0, S(1), 2) == BST_OK);
-    CHECK(retype(ut, BST_OBJ_TCB, 0, S(3), 3) == BST_E_NO_MEMORY);
-    CHECK(bst_exchange->error.max == 2); /* two more would fit */
+    const unsigned half = TCBS_IN_PAGE / 2;
+    CHECK(retype(ut, BST_OBJ_TCB, 0, S(1), half) == BST_OK);
+    CHECK(retype(ut, BST_OBJ_TCB, 0, S(3), TCBS_IN_PAGE - half + 1) == BST_E_NO_MEMORY);
+    CHECK(bst_exchange->error.max == TCBS_IN_PAGE - half); /* what would still fit */
     CHECK(cap_info(S(3)).type == BST_OBJ_NULL);
-    CHECK(retype(ut, BST_OBJ_TCB, 0, S(3), 2) == BST_OK);
+    CHECK(retype(ut, BST_OBJ_TCB, 0, S(3), TCBS_IN_PAGE - half) == BST_OK);
     CHECK(retype(ut, BST_OBJ_ENDPOINT, 0, S(5), 1) == BST_E_NO_MEMORY);
     scratch_reset();
     return 0;
@@ -170,7 +172,7 @@ static const char *split_untyped(void)
     bst_cptr_t ut = scratch_untyped(UT_BITS);
     CHECK(ut);
     CHECK(retype(ut, BST_OBJ_UNTYPED, 12, S(1), 4) == BST_OK);
-    CHECK(retype(S(2), BST_OBJ_TCB, 0, S(10), 4) == BST_OK);
+    CHECK(retype(S(2), BST_OBJ_TCB, 0, S(10), TCBS_IN_PAGE) == BST_OK);
     CHECK(retype(S(2), BST_OBJ_TCB, 0, S(14), 1) == BST_E_NO_MEMORY);
     CHECK(retype(ut, BST_OBJ_UNTYPED, 12, S(20), 12) == BST_OK); /* the remaining 48 KiB */
     CHECK(bst_cnode_delete(ROOT, S(2), ROOT_DEPTH) == BST_E_REVOKE_FIRST);
@@ -368,10 +370,10 @@ static const char *deleting_last_cnode_cap_destroys_contents(void)
     /* A 16-slot CNode (1 KiB) holding two endpoints. */
     CHECK(retype(ut, BST_OBJ_CNODE, 4, S(1), 1) == BST_OK);
     CHECK(bst_untyped_retype(ut, BST_OBJ_ENDPOINT, 0, ROOT, S(1), ROOT_DEPTH, 1, 2) == BST_OK);
-    CHECK(retype(ut, BST_OBJ_TCB, 0, S(2), 3) == BST_E_NO_MEMORY); /* 1 KiB + endpoints in use */
+    CHECK(retype(ut, BST_OBJ_TCB, 0, S(2), TCBS_IN_PAGE) == BST_E_NO_MEMORY); /* 1 KiB + endpoints in use */
     CHECK(bst_cnode_delete(ROOT, S(1), ROOT_DEPTH) == BST_OK);
     /* Everything made from the untyped is gone, so all 4 KiB are free again. */
-    CHECK(retype(ut, BST_OBJ_TCB, 0, S(2), 4) == BST_OK);
+    CHECK(retype(ut, BST_OBJ_TCB, 0, S(2), TCBS_IN_PAGE) == BST_OK);
     scratch_reset();
     return 0;
 }
@@ -384,9 +386,9 @@ static const char *cnode_holding_a_cap_to_itself(void)
     CHECK(bst_cnode_copy(S(1), 5, 4, ROOT, S(1), ROOT_DEPTH, BST_RIGHTS_ALL) == BST_OK);
     /* The copy inside keeps the CNode alive (as in seL4): only revoking its untyped reclaims it. */
     CHECK(bst_cnode_delete(ROOT, S(1), ROOT_DEPTH) == BST_OK);
-    CHECK(retype(ut, BST_OBJ_TCB, 0, S(2), 4) == BST_E_NO_MEMORY);
+    CHECK(retype(ut, BST_OBJ_TCB, 0, S(2), TCBS_IN_PAGE) == BST_E_NO_MEMORY);
     CHECK(bst_cnode_revoke(ROOT, ut, ROOT_DEPTH) == BST_OK);
-    CHECK(retype(ut, BST_OBJ_TCB, 0, S(2), 4) == BST_OK);
+    CHECK(retype(ut, BST_OBJ_TCB, 0, S(2), TCBS_IN_PAGE) == BST_OK);
     scratch_reset();
     return 0;
 }

@@ -24,5 +24,6 @@ DECLARE_SUITE(process); /* process_cases.c: spawning from a boot module, I/O por
 DECLARE_SUITE(hostile_ipc); /* hostile_ipc_cases.c: stale exchange frames, dead partners, IPC error paths */
 DECLARE_SUITE(entry);   /* entry_cases.c: flags on kernel entry, sanitised user state */
 DECLARE_SUITE(rights);  /* rights_cases.c: the rights each invocation needs (abi/bastion/rights.h) */
+DECLARE_SUITE(fpu);     /* fpu_cases.c: FPU/SIMD state per thread, SSE code, FP exceptions */
 
 #endif

@@ -11,6 +11,7 @@ static const struct test_suite suites[] = {
     {hostile_ipc_cases, &hostile_ipc_case_count},
     {entry_cases, &entry_case_count},
     {rights_cases, &rights_case_count},
+    {fpu_cases, &fpu_case_count},
 };
 
 int main(void)

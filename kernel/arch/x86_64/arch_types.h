@@ -7,6 +7,17 @@
 #include "kernel/arch/x86_64/layout.h"
 
 /*
+ * A thread's FPU/SIMD registers (x87, MMX, SSE, AVX where present), saved by
+ * XSAVE in its standard format or by FXSAVE (kernel/arch/x86_64/fpu.c).
+ * 832 bytes = legacy region (512) + XSAVE header (64) + AVX upper halves
+ * (256); XSAVE needs 64-byte alignment, FXSAVE 16.
+ */
+#define ARCH_FPU_AREA_SIZE 832
+struct arch_fpu_state {
+    _Alignas(64) uint8_t bytes[ARCH_FPU_AREA_SIZE];
+};
+
+/*
  * Register accessors for the system call convention (abi/bastion/syscall.h,
  * ipc.h, invocation.h). Inline: they sit on the IPC fastpath.
  */

@@ -155,6 +155,7 @@ void arch_cpu_init(void)
     percpu_init();
     idt_init();
     harden_control_registers();
+    fpu_boot_init();
     syscall_msrs_init();
 }
 

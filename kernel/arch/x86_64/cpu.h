@@ -48,6 +48,7 @@ struct percpu {
     struct tcb *current;
     uint32_t cpu_id;
     uint64_t ticks;
+    struct tcb *fpu_owner;         /* whose FPU/SIMD state the registers hold, 0: nobody's (fpu.c) */
 };
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp_scratch) == PERCPU_USER_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, kernel_stack_top) == PERCPU_KSTACK_TOP, "percpu");
@@ -104,6 +105,9 @@ void apic_dispatch(unsigned vector);
 bool mmu_page_is_executable(uint64_t root, uint64_t vaddr);
 /* Sanitises a context the CPU saved on an interrupt or exception (thread.c). */
 void arch_context_sanitise_entry(struct user_context *ctx);
+/* fpu.c: enables user FP/SIMD at boot; loads a thread's FPU state when it becomes current. */
+void fpu_boot_init(void);
+void fpu_switch_to(struct tcb *next);
 
 
 #endif

@@ -139,6 +139,7 @@ void arch_set_current(struct tcb *tcb)
      * fault is reported like any other, as seL4 does.
      */
     arch_vspace_activate(tcb->vspace_paddr ? tcb->vspace_paddr : arch_kernel_vspace_root());
+    fpu_switch_to(tcb); /* every switch, the IPC fastpath's too, comes through here */
 }
 
 /*
