@@ -91,7 +91,8 @@ uint64_t bst_machine_shutdown(bst_cptr_t machine, uint64_t status);
  * Console output. Text goes to the console server (abi/bastion/console.h)
  * once the process has a console endpoint: a spawned process from the start
  * (BST_START_CONSOLE), the root task after bst_console_set. Without one, or
- * if the server fails, it goes to the kernel's debug line (debug builds).
+ * if the server fails, it goes to the kernel's debug line (debug builds, and
+ * only with a MachineControl cap at BST_CAP_MACHINE_CONTROL: else it is lost).
  */
 int bst_printf(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void bst_puts(const char *text);
