@@ -19,7 +19,8 @@
  * cap's ports. The ports belong to one address space at a time: while they
  * are bound to one, binding them (through any copy of the cap) to another is
  * refused with ILLEGAL_OPERATION, the range in detail.min/max. They are free
- * to bind again when the address space dies or the last cap to them goes. The grants live in the ASID table (core/asid.h: a few ranges
+ * to bind again after IOPort_Unbind(vspace_root) from that address space,
+ * when the address space dies, or when the last cap to them goes. The grants live in the ASID table (core/asid.h: a few ranges
  * per address space, no allocation); the CPU enforces them through its I/O
  * bitmap, which follows the running thread's address space (ioport_follow,
  * called on every switch). A port touched without a grant raises a general
@@ -200,11 +201,29 @@ static enum bst_error ioport_bind(struct invocation *inv)
     return BST_OK;
 }
 
+/* The ports leave that address space: its threads fault on them from the call's return on. */
+static enum bst_error ioport_unbind(struct invocation *inv)
+{
+    enum bst_error e;
+    struct vspace_target t;
+    if (!inv_has_args(inv, BIND_ARGS, &e) || !vspace_lookup_root(inv, BIND_ARG_VSPACE, &t, &e))
+        return e;
+    const struct cap *c = &inv->slot->cap;
+    if (!asid_ports_remove_from(t.identity, (uint16_t)cap_first(c), (uint16_t)cap_last(c)))
+        return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BIND_ARG_VSPACE, cap_first(c), cap_last(c),
+                        "the ports are not bound to that address space (detail: the range)");
+    if (t.identity == loaded_identity)
+        load(t.identity);
+    return BST_OK;
+}
+
 enum bst_error ioport_invoke(struct invocation *inv)
 {
     if (inv->label == BST_IOPORT_BIND)
         return ioport_bind(inv);
-    return inv_fail(inv, BST_E_NOT_SUPPORTED, BST_ARG_NONE, BST_IOPORT_BIND, BST_IOPORT_BIND,
+    if (inv->label == BST_IOPORT_UNBIND)
+        return ioport_unbind(inv);
+    return inv_fail(inv, BST_E_NOT_SUPPORTED, BST_ARG_NONE, BST_IOPORT_BIND, BST_IOPORT_UNBIND,
                     "unknown IOPort invocation");
 }
 

@@ -268,6 +268,25 @@ CASE(ioport_rebind_after_delete)
     return 0;
 }
 
+/* Unbind hands the ports back: another address space may bind them, the first one no longer has them. */
+CASE(ioport_unbind_moves_ports)
+{
+    CHECK(issue(BST_UART_FIRST_PORT, BST_UART_LAST_PORT, IOPORT) == BST_OK);
+    CHECK(spawn(CHILD_PORT_READ, BST_UART_FIRST_PORT + 5, 0, 0) == BST_OK);
+    CHECK(bst_ioport_bind(IOPORT, proc.vspace) == BST_OK);
+    CHECK_FAILS(bst_ioport_unbind(IOPORT, BST_CAP_ROOT_VSPACE), BST_E_ILLEGAL_OPERATION, 0);
+    CHECK(bst_exchange->error.min == BST_UART_FIRST_PORT && bst_exchange->error.max == BST_UART_LAST_PORT);
+    CHECK_FAILS(bst_ioport_unbind(IOPORT, BST_CAP_ROOT_TCB), BST_E_WRONG_TYPE, 0);
+    CHECK(bst_ioport_unbind(IOPORT, proc.vspace) == BST_OK);
+    CHECK_FAILS(bst_ioport_unbind(IOPORT, proc.vspace), BST_E_ILLEGAL_OPERATION, 0); /* not twice */
+    CHECK(bst_ioport_bind(IOPORT, BST_CAP_ROOT_VSPACE) == BST_OK);
+    /* The child no longer has the port: reading it faults between its two markers. */
+    let_child_run();
+    CHECK(report()->before == 1 && report()->after == 0);
+    CHECK(bst_ioport_unbind(IOPORT, BST_CAP_ROOT_VSPACE) == BST_OK);
+    return 0;
+}
+
 const struct test_case authority_cases[] = {
     {"machine: root task holds MachineControl; it cannot be retyped", machine_boot_cap},
     {"machine: no cap, wrong type: print, checker, shutdown refused", machine_no_cap_refused},
@@ -278,5 +297,6 @@ const struct test_case authority_cases[] = {
     {"ioport: the kernel's own ports are never issued", ioport_kernel_ports_never_issued},
     {"ioport: ports bound to one address space at a time", ioport_one_address_space},
     {"ioport: deleting the last cap frees the ports for another", ioport_rebind_after_delete},
+    {"ioport: unbind hands the ports to another address space", ioport_unbind_moves_ports},
 };
 const unsigned authority_case_count = sizeof(authority_cases) / sizeof(authority_cases[0]);
