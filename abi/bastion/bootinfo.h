@@ -51,6 +51,8 @@ enum bst_root_slot {
     BST_CAP_IOPORT_CONTROL = 5,
     BST_CAP_ROOT_EXCHANGE = 6,   /* the root task's exchange frame */
     BST_CAP_ROOT_BOOTINFO = 7,   /* the bootinfo frame */
+    /* 8 is BST_CAP_CONSOLE by user convention (console.h). */
+    BST_CAP_MACHINE_CONTROL = 13, /* MachineControl: debug calls and power-off (syscall.h) */
     BST_CAP_FIRST_UNTYPED = 16,
 };
 

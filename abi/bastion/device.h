@@ -19,6 +19,14 @@
 
 /* Argument positions, as detail.argument reports them. */
 enum bst_irq_control_get_arg { BST_IRQ_GET_IRQ, BST_IRQ_GET_ROOT, BST_IRQ_GET_INDEX, BST_IRQ_GET_DEPTH, BST_IRQ_GET_ARGS };
+/*
+ * IOPortControl_Issue refuses a range touching a port the kernel uses (its
+ * PICs, PIT, power-off and debug-exit ports, the COM2 log line) with
+ * BST_E_ILLEGAL_OPERATION, detail.min/max = the kernel's range. IOPort_Bind
+ * refuses a second address space while the ports are bound to one with
+ * BST_E_ILLEGAL_OPERATION, argument 0, detail.min/max = the range; so does
+ * IOPort_Unbind from an address space that does not have them.
+ */
 enum bst_ioport_issue_arg {
     BST_IOPORT_ISSUE_FIRST,
     BST_IOPORT_ISSUE_LAST,

@@ -65,6 +65,8 @@ enum bst_invocation_label {
     BST_TCB_BIND_NOTIFICATION,   /* notification cptr: its signals also wake this thread's Recv */
     BST_TCB_UNBIND_NOTIFICATION,
     BST_IOPORT_BIND,             /* vspace_root cptr: threads of that address space may use the ports */
+    BST_MACHINE_SHUTDOWN,        /* status: powers the machine off (MachineControl, Write right) */
+    BST_IOPORT_UNBIND,           /* vspace_root cptr: that address space may no longer use the ports */
     BST_INV_LABEL_COUNT,
 };
 

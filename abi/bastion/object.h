@@ -25,6 +25,7 @@ enum bst_object_type {
     BST_OBJ_IRQ_HANDLER,    /* not retypeable: made by IRQControl_Get */
     BST_OBJ_IOPORT_CONTROL, /* not retypeable: one cap at boot */
     BST_OBJ_IOPORT,         /* not retypeable: made by IOPortControl_Issue */
+    BST_OBJ_MACHINE_CONTROL, /* not retypeable: one cap at boot; debug calls and power-off */
     BST_OBJ_TYPE_COUNT,
 };
 

@@ -120,6 +120,10 @@ static inline const struct bst_invocation_rights *bst_invocation_rights(uint64_t
         [BST_TCB_UNBIND_NOTIFICATION] = {"TCB_UnbindNotification", "", BST_OBJ_BIT(BST_OBJ_TCB), BST_W, {{0, 0, 0}}},
         [BST_IOPORT_BIND] = {"IOPort_Bind", "vspace_root", BST_OBJ_BIT(BST_OBJ_IOPORT), BST_W,
                              {{0, BST_W, "vspace_root: gets access to the ports"}}},
+        [BST_MACHINE_SHUTDOWN] = {"MachineControl_Shutdown", "status", BST_OBJ_BIT(BST_OBJ_MACHINE_CONTROL),
+                                  BST_W, {{0, 0, 0}}},
+        [BST_IOPORT_UNBIND] = {"IOPort_Unbind", "vspace_root", BST_OBJ_BIT(BST_OBJ_IOPORT), BST_W,
+                               {{0, BST_W, "vspace_root: loses access to the ports"}}},
     };
     return label > BST_INV_NONE && label < BST_INV_LABEL_COUNT && table[label].name ? &table[label] : 0;
 }

@@ -26,16 +26,24 @@ enum bst_syscall {
     BST_SYS_XCALL,
     BST_SYS_XRET,
 
-    /* Debug calls: present only in debug builds (BASTION_DEBUG). */
+    /*
+     * Debug calls: present only in debug builds (BASTION_DEBUG). Each but the
+     * null call needs authority: rdi = a MachineControl capability (the root
+     * task's BST_CAP_MACHINE_CONTROL or a copy), rsi = the call's argument.
+     * Queries need its Read right, calls that act or cost need Write. Without
+     * it the call fails (LOOKUP_FAILED, INVALID_CAP, WRONG_TYPE or RIGHTS,
+     * detail.argument 0) and nothing happens. Powering off is not a debug
+     * call: it is the invocation BST_MACHINE_SHUTDOWN, in every build.
+     */
     BST_SYS_DEBUG_FIRST = 0x40,
-    BST_SYS_DEBUG_NULL = BST_SYS_DEBUG_FIRST, /* does nothing: measures entry+exit */
-    BST_SYS_DEBUG_PUTS,     /* arg0 = byte count; text is exchange->data[0..count) */
-    BST_SYS_DEBUG_TICKS,    /* result: timer ticks since boot */
-    BST_SYS_DEBUG_SHUTDOWN, /* arg0 = exit status; powers the machine off */
-    BST_SYS_DEBUG_CPUINFO,  /* result: BST_CPU_* feature bits in use (rdx), tsc_hz (rsi) */
-    BST_SYS_DEBUG_CHECK_INVARIANTS, /* result: number of kernel invariant violations (rdx) */
-    BST_SYS_DEBUG_CAP_INFO, /* arg0 = cptr; result: type | rights << 8 | flags << 16 (rdx), badge/guard (rsi) */
-    BST_SYS_DEBUG_FASTPATH_HITS, /* result: how many Calls/ReplyRecvs took the IPC fastpath (rdx) */
+    BST_SYS_DEBUG_NULL = BST_SYS_DEBUG_FIRST, /* no cap, does nothing: measures entry+exit */
+    BST_SYS_DEBUG_PUTS,     /* Write; arg = byte count <= BST_EXCHANGE_DATA_SIZE; text is exchange->data[0..count) */
+    BST_SYS_DEBUG_TICKS,    /* Read; result: timer ticks since boot */
+    BST_SYS_DEBUG_RESERVED, /* was shutdown: now BST_MACHINE_SHUTDOWN; answers NOT_SUPPORTED */
+    BST_SYS_DEBUG_CPUINFO,  /* Read; result: BST_CPU_* feature bits in use (rdx), tsc_hz (rsi) */
+    BST_SYS_DEBUG_CHECK_INVARIANTS, /* Write; result: number of kernel invariant violations (rdx) */
+    BST_SYS_DEBUG_CAP_INFO, /* Read; arg = cptr; result: type | rights << 8 | flags << 16 (rdx), badge/guard (rsi) */
+    BST_SYS_DEBUG_FASTPATH_HITS, /* Read; result: how many Calls/ReplyRecvs took the IPC fastpath (rdx) */
     BST_SYS_DEBUG_LAST,
 };
 

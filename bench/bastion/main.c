@@ -435,7 +435,7 @@ int main(void)
         struct bench_summary s = bench_summarise(samples, got);
         bench_report(benchmarks[i].name, &s);
     }
-    bst_printf("bench: fastpath hits %llu\n", (unsigned long long)bst_syscall3(BST_SYS_DEBUG_FASTPATH_HITS, 0, 0, 0).value0);
+    bst_printf("bench: fastpath hits %llu\n", (unsigned long long)bst_debug_call(BST_SYS_DEBUG_FASTPATH_HITS, BST_CAP_MACHINE_CONTROL, 0).value0);
     bst_printf("bench: done\n");
     return 0;
 }

@@ -156,6 +156,12 @@ struct arch_port_range {
     uint16_t first, last; /* inclusive */
 };
 void arch_io_ports_load(const struct arch_port_range *ranges, unsigned count);
+/*
+ * Ports the kernel drives itself (interrupt controllers, timers, power-off,
+ * its log line): never handed to user level. True if [first, last] touches
+ * one; *reserved is then the kernel's range it touches (the lowest such).
+ */
+bool arch_io_ports_reserved(uint16_t first, uint16_t last, struct arch_port_range *reserved);
 
 /* System call arguments and results, in the register convention of abi/bastion/syscall.h. */
 struct syscall_args {

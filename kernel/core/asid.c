@@ -105,6 +105,33 @@ void asid_ports_remove(uint16_t first, uint16_t last)
     }
 }
 
+bool asid_ports_remove_from(uint64_t identity, uint16_t first, uint16_t last)
+{
+    if (asid_root(identity) == 0)
+        return false;
+    struct asid_ports *g = &port_grants[identity & ASID_MASK];
+    for (unsigned i = 0; i < g->count; i++) {
+        if (same_range(g->range[i], first, last)) {
+            g->range[i] = g->range[--g->count];
+            asid_port_ranges_total--;
+            return true;
+        }
+    }
+    return false;
+}
+
+uint64_t asid_ports_holder(uint16_t first, uint16_t last)
+{
+    for (unsigned asid = 1; asid_port_ranges_total && asid < ASID_COUNT; asid++) {
+        const struct asid_ports *g = &port_grants[asid];
+        for (unsigned i = 0; i < g->count; i++) {
+            if (g->range[i].first <= last && first <= g->range[i].last)
+                return identity_of(asid); /* released identities have no grants left */
+        }
+    }
+    return ASID_NONE;
+}
+
 const struct asid_ports *asid_ports_of(uint64_t identity)
 {
     return asid_root(identity) ? &port_grants[identity & ASID_MASK] : &port_grants[0];

@@ -42,6 +42,10 @@ struct asid_ports {
 bool asid_ports_add(uint64_t identity, uint16_t first, uint16_t last);
 /* Removes the range [first, last] from every address space that has it. */
 void asid_ports_remove(uint16_t first, uint16_t last);
+/* Removes [first, last] from the identity's grants; false if it had no such grant. */
+bool asid_ports_remove_from(uint64_t identity, uint16_t first, uint16_t last);
+/* The live identity whose grants overlap [first, last], or ASID_NONE. Bounded by the table. */
+uint64_t asid_ports_holder(uint16_t first, uint16_t last);
 /* The identity's grants; empty ones for ASID_NONE or a dead identity. */
 const struct asid_ports *asid_ports_of(uint64_t identity);
 /* Port ranges granted to all address spaces together: 0 lets a switch skip the bitmap. */

@@ -210,6 +210,7 @@ static void make_boot_caps(struct tcb *tcb, uint64_t tcb_pa, uint64_t cnode_pa, 
     boot_cap(BST_CAP_ROOT_VSPACE, root_vspace);
     boot_cap(BST_CAP_IRQ_CONTROL, cap_make(BST_OBJ_IRQ_CONTROL, BST_RIGHTS_ALL, 0, 0));
     boot_cap(BST_CAP_IOPORT_CONTROL, cap_make(BST_OBJ_IOPORT_CONTROL, BST_RIGHTS_ALL, 0, 0));
+    boot_cap(BST_CAP_MACHINE_CONTROL, cap_make(BST_OBJ_MACHINE_CONTROL, BST_RIGHT_READ | BST_RIGHT_WRITE, 0, 0));
     struct cap exchange = cap_make(BST_OBJ_FRAME_4K, BST_RIGHT_READ | BST_RIGHT_WRITE, 0, exchange_pa);
     exchange.w2 = BST_ROOT_EXCHANGE_ADDR;
     exchange.w3 = identity;

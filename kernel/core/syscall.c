@@ -217,8 +217,8 @@ static void h_debug_null(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, u
 
 static void h_debug(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-    syscall_debug(c, arch_syscall_number(&c->context), a0);
+    (void)a2, (void)a3, (void)a4, (void)a5;
+    syscall_debug(c, arch_syscall_number(&c->context), a0, a1); /* rdi = MachineControl cap */
 }
 #define HANDLER_COUNT BST_SYS_DEBUG_LAST
 #else

@@ -23,7 +23,7 @@ void syscall_handle_reply_recv(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a
                                uint64_t a5, uint64_t number);
 
 #ifdef BASTION_DEBUG
-void syscall_debug(struct tcb *caller, uint64_t number, uint64_t arg0);
+void syscall_debug(struct tcb *caller, uint64_t number, uint64_t machine, uint64_t arg);
 #endif
 
 #endif

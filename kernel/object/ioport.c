@@ -6,6 +6,9 @@
  * one owner: a range that overlaps one already issued is refused with the
  * conflicting range in the error detail. Copies of an IOPort cap are fine
  * (the same owner holds them); the range is free again when the last one goes.
+ * Ports the kernel drives itself (arch_io_ports_reserved: PIC, PIT, power-off,
+ * debug exit, the COM2 log line) are never issued: ILLEGAL_OPERATION, with
+ * the kernel's range in detail.min/max.
  *
  * The kernel keeps two 65536-bit maps: which ports are issued, and which
  * ports start an issued range. Issued ranges never overlap, so the nearest
@@ -13,7 +16,11 @@
  * alone recovers a conflicting range exactly, adjacent ranges included.
  *
  * IOPort_Bind(vspace_root) lets every thread of that address space use the
- * cap's ports. The grants live in the ASID table (core/asid.h: a few ranges
+ * cap's ports. The ports belong to one address space at a time: while they
+ * are bound to one, binding them (through any copy of the cap) to another is
+ * refused with ILLEGAL_OPERATION, the range in detail.min/max. They are free
+ * to bind again after IOPort_Unbind(vspace_root) from that address space,
+ * when the address space dies, or when the last cap to them goes. The grants live in the ASID table (core/asid.h: a few ranges
  * per address space, no allocation); the CPU enforces them through its I/O
  * bitmap, which follows the running thread's address space (ioport_follow,
  * called on every switch). A port touched without a grant raises a general
@@ -89,6 +96,11 @@ static enum bst_error check_range(struct invocation *inv, uint64_t first, uint64
     if (last > BST_IOPORT_MAX || last < first)
         return inv_fail(inv, BST_E_RANGE, BST_IOPORT_ISSUE_LAST, first, BST_IOPORT_MAX,
                         "last port below the first, or no such I/O port");
+    struct arch_port_range kernel;
+    if (arch_io_ports_reserved((uint16_t)first, (uint16_t)last, &kernel))
+        return inv_fail(inv, BST_E_ILLEGAL_OPERATION,
+                        first >= kernel.first ? BST_IOPORT_ISSUE_FIRST : BST_IOPORT_ISSUE_LAST, kernel.first,
+                        kernel.last, "the range touches ports the kernel uses (detail: that range)");
     unsigned taken = first_issued((unsigned)first, (unsigned)last), lo, hi;
     if (taken == PORT_COUNT)
         return BST_OK;
@@ -177,6 +189,10 @@ static enum bst_error ioport_bind(struct invocation *inv)
     if (!inv_has_args(inv, BIND_ARGS, &e) || !vspace_lookup_root(inv, BIND_ARG_VSPACE, &t, &e))
         return e;
     const struct cap *c = &inv->slot->cap;
+    uint64_t holder = asid_ports_holder((uint16_t)cap_first(c), (uint16_t)cap_last(c));
+    if (holder != ASID_NONE && holder != t.identity)
+        return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BIND_ARG_VSPACE, cap_first(c), cap_last(c),
+                        "the ports are bound to another address space (detail: the range)");
     if (!asid_ports_add(t.identity, (uint16_t)cap_first(c), (uint16_t)cap_last(c)))
         return inv_fail(inv, BST_E_NO_MEMORY, BIND_ARG_VSPACE, 0, ASID_PORT_RANGES,
                         "the address space has the most port ranges it can hold");
@@ -185,11 +201,29 @@ static enum bst_error ioport_bind(struct invocation *inv)
     return BST_OK;
 }
 
+/* The ports leave that address space: its threads fault on them from the call's return on. */
+static enum bst_error ioport_unbind(struct invocation *inv)
+{
+    enum bst_error e;
+    struct vspace_target t;
+    if (!inv_has_args(inv, BIND_ARGS, &e) || !vspace_lookup_root(inv, BIND_ARG_VSPACE, &t, &e))
+        return e;
+    const struct cap *c = &inv->slot->cap;
+    if (!asid_ports_remove_from(t.identity, (uint16_t)cap_first(c), (uint16_t)cap_last(c)))
+        return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BIND_ARG_VSPACE, cap_first(c), cap_last(c),
+                        "the ports are not bound to that address space (detail: the range)");
+    if (t.identity == loaded_identity)
+        load(t.identity);
+    return BST_OK;
+}
+
 enum bst_error ioport_invoke(struct invocation *inv)
 {
     if (inv->label == BST_IOPORT_BIND)
         return ioport_bind(inv);
-    return inv_fail(inv, BST_E_NOT_SUPPORTED, BST_ARG_NONE, BST_IOPORT_BIND, BST_IOPORT_BIND,
+    if (inv->label == BST_IOPORT_UNBIND)
+        return ioport_unbind(inv);
+    return inv_fail(inv, BST_E_NOT_SUPPORTED, BST_ARG_NONE, BST_IOPORT_BIND, BST_IOPORT_UNBIND,
                     "unknown IOPort invocation");
 }
 

@@ -22,7 +22,13 @@ enum child_mode {
     CHILD_PORT_READ,  /* read the port given as the cookie between the two markers */
     CHILD_WRITE_TEXT, /* write to its own code between the two markers (must fault) */
     CHILD_FPU,        /* FPU isolation rounds against the suite; the cookie: how many (tests/child/fpu.c) */
+    CHILD_MACHINE,    /* use whatever is at BST_CAP_MACHINE_CONTROL: print, check, power off */
 };
+
+/* CHILD_MACHINE: what each attempt returned, in report->machine[]. */
+enum child_machine_call { CHILD_M_PUTS, CHILD_M_CHECK, CHILD_M_TICKS, CHILD_M_SHUTDOWN, CHILD_M_COUNT };
+#define CHILD_TRY_SHUTDOWN 1u /* cookie bit: attempt the power-off too (else machine[SHUTDOWN] stays 0) */
+#define CHILD_MACHINE_TEXT "child: printed with a MachineControl copy\n"
 
 #define CHILD_MODE_BITS 8
 #define CHILD_ARG(mode, cookie) ((uint64_t)(mode) | (uint64_t)(cookie) << CHILD_MODE_BITS)
@@ -37,6 +43,8 @@ struct child_report {
     uint64_t before, after;  /* markers around the deliberate action */
     uint64_t port_value;     /* what CHILD_PORT read */
     uint64_t cap_types;      /* set bit i: slot i of its CSpace holds a cap (debug builds, slots 1-15) */
+    uint64_t machine[CHILD_M_COUNT];      /* CHILD_MACHINE: the error of each attempt */
+    uint64_t machine_arg[CHILD_M_COUNT];  /* and the detail's argument */
 };
 
 void child_fpu(uint64_t rounds);

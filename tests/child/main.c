@@ -32,7 +32,7 @@ static uint64_t probe_caps(void)
 {
     uint64_t present = 0;
     for (unsigned slot = 1; slot < CAP_PROBE_SLOTS; slot++) {
-        struct bst_result r = bst_syscall3(BST_SYS_DEBUG_CAP_INFO, slot, 0, 0);
+        struct bst_result r = bst_debug_call(BST_SYS_DEBUG_CAP_INFO, BST_CAP_MACHINE_CONTROL, slot);
         if (r.error == BST_OK && (r.value0 & 0xff) != 0)
             present |= 1ull << slot;
     }
@@ -48,6 +48,29 @@ static void fill_report(volatile struct child_report *r)
     r->stack = (uint64_t)&local;
     r->data_ok = data_reads_back();
     r->cap_types = probe_caps();
+}
+
+/* Each machine-wide action through the conventional slot; shutdown last (it ends the run if allowed). */
+static void try_machine(volatile struct child_report *r)
+{
+    static const char text[] = CHILD_MACHINE_TEXT;
+    struct bst_result res[CHILD_M_COUNT - 1] = {
+        bst_debug_puts(text, sizeof(text) - 1),
+        bst_debug_call(BST_SYS_DEBUG_CHECK_INVARIANTS, BST_CAP_MACHINE_CONTROL, 0),
+        bst_debug_call(BST_SYS_DEBUG_TICKS, BST_CAP_MACHINE_CONTROL, 0),
+    };
+    for (unsigned i = 0; i < CHILD_M_SHUTDOWN; i++) {
+        r->machine[i] = res[i].error;
+        r->machine_arg[i] = res[i].error ? bst_exchange->error.argument : 0;
+    }
+    r->before = 1;
+    if (!((bst_start_arg >> CHILD_MODE_BITS) & CHILD_TRY_SHUTDOWN)) {
+        r->after = 1;
+        return;
+    }
+    r->machine[CHILD_M_SHUTDOWN] = bst_machine_shutdown(BST_CAP_MACHINE_CONTROL, 0x77);
+    r->machine_arg[CHILD_M_SHUTDOWN] = bst_exchange->error.argument;
+    r->after = 1;
 }
 
 int main(void)
@@ -68,6 +91,9 @@ int main(void)
         break;
     case CHILD_FPU:
         child_fpu(bst_start_arg >> CHILD_MODE_BITS);
+        break;
+    case CHILD_MACHINE:
+        try_machine(r);
         break;
     default:
         break;

@@ -168,6 +168,7 @@ enum bst_error irq_control_invoke(struct invocation *inv) { return not_here(inv)
 enum bst_error irq_handler_invoke(struct invocation *inv) { return not_here(inv); }
 enum bst_error ioport_control_invoke(struct invocation *inv) { return not_here(inv); }
 enum bst_error ioport_invoke(struct invocation *inv) { return not_here(inv); }
+enum bst_error machine_control_invoke(struct invocation *inv) { return not_here(inv); }
 
 /* ---------------------------------------------------------------- recording fakes */
 

@@ -19,7 +19,7 @@ static const char *bootinfo_well_formed(void)
 
 static const char *cpu_hardening_on(void)
 {
-    struct bst_result r = bst_syscall3(BST_SYS_DEBUG_CPUINFO, 0, 0, 0);
+    struct bst_result r = bst_debug_call(BST_SYS_DEBUG_CPUINFO, BST_CAP_MACHINE_CONTROL, 0);
     CHECK(r.error == BST_OK);
     CHECK(r.value0 == bst_bootinfo->cpu_features);
     /* QEMU's -cpu max offers all of these; the kernel must have turned them on. */
@@ -107,21 +107,21 @@ static const char *debug_print_through_exchange(void)
 static const char *debug_print_rejects_oversize(void)
 {
     memset(&bst_exchange->error, 0, sizeof(bst_exchange->error));
-    struct bst_result r = bst_syscall3(BST_SYS_DEBUG_PUTS, BST_EXCHANGE_DATA_SIZE + 1, 0, 0);
+    struct bst_result r = bst_debug_call(BST_SYS_DEBUG_PUTS, BST_CAP_MACHINE_CONTROL, BST_EXCHANGE_DATA_SIZE + 1);
     CHECK(r.error == BST_E_RANGE);
     CHECK(bst_exchange->error.code == BST_E_RANGE);
-    CHECK(bst_exchange->error.argument == 0);
+    CHECK(bst_exchange->error.argument == 1); /* rdi is the MachineControl cap, rsi the count */
     CHECK(bst_exchange->error.max == BST_EXCHANGE_DATA_SIZE);
     CHECK(bst_exchange->error.syscall == BST_SYS_DEBUG_PUTS);
     /* A kernel address where a length belongs is just a bad length, never a pointer. */
-    r = bst_syscall3(BST_SYS_DEBUG_PUTS, 0xffffffff80100000ull, 0, 0);
+    r = bst_debug_call(BST_SYS_DEBUG_PUTS, BST_CAP_MACHINE_CONTROL, 0xffffffff80100000ull);
     CHECK(r.error == BST_E_RANGE);
     return 0;
 }
 
 static const char *debug_print_empty(void)
 {
-    struct bst_result r = bst_syscall3(BST_SYS_DEBUG_PUTS, 0, 0, 0);
+    struct bst_result r = bst_debug_call(BST_SYS_DEBUG_PUTS, BST_CAP_MACHINE_CONTROL, 0);
     CHECK(r.error == BST_OK && r.value0 == 0);
     return 0;
 }

@@ -51,7 +51,7 @@ bst_cptr_t device_untyped(void)
 
 struct cap_info cap_info(bst_cptr_t cptr)
 {
-    struct bst_result r = bst_syscall3(BST_SYS_DEBUG_CAP_INFO, cptr, 0, 0);
+    struct bst_result r = bst_debug_call(BST_SYS_DEBUG_CAP_INFO, BST_CAP_MACHINE_CONTROL, cptr);
     return (struct cap_info){r.error, r.value0 & 0xff, (r.value0 >> 8) & 0xff, (r.value0 >> 16) & 0xff,
                              r.value1};
 }

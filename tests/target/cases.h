@@ -25,5 +25,6 @@ DECLARE_SUITE(hostile_ipc); /* hostile_ipc_cases.c: stale exchange frames, dead 
 DECLARE_SUITE(entry);   /* entry_cases.c: flags on kernel entry, sanitised user state */
 DECLARE_SUITE(rights);  /* rights_cases.c: the rights each invocation needs (abi/bastion/rights.h) */
 DECLARE_SUITE(fpu);     /* fpu_cases.c: FPU/SIMD state per thread, SSE code, FP exceptions */
+DECLARE_SUITE(authority); /* authority_cases.c: MachineControl, kernel ports, one port owner */
 
 #endif

@@ -4,7 +4,7 @@
 /* The kernel's invariant checker (debug builds): 0 means consistent. */
 static uint64_t kernel_invariant_violations(void)
 {
-    struct bst_result r = bst_syscall3(BST_SYS_DEBUG_CHECK_INVARIANTS, 0, 0, 0);
+    struct bst_result r = bst_debug_call(BST_SYS_DEBUG_CHECK_INVARIANTS, BST_CAP_MACHINE_CONTROL, 0);
     return r.error == BST_OK ? r.value0 : ~0ull;
 }
 

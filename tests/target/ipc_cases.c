@@ -350,7 +350,7 @@ static void serve_echo(uint64_t i)
     park((unsigned)i);
 }
 
-static uint64_t fastpath_hits(void) { return bst_syscall3(BST_SYS_DEBUG_FASTPATH_HITS, 0, 0, 0).value0; }
+static uint64_t fastpath_hits(void) { return bst_debug_call(BST_SYS_DEBUG_FASTPATH_HITS, BST_CAP_MACHINE_CONTROL, 0).value0; }
 
 CASE(fastpath_and_slow_path_agree)
 {

@@ -12,6 +12,7 @@ static const struct test_suite suites[] = {
     {entry_cases, &entry_case_count},
     {rights_cases, &rights_case_count},
     {fpu_cases, &fpu_case_count},
+    {authority_cases, &authority_case_count},
 };
 
 int main(void)

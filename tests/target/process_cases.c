@@ -159,16 +159,18 @@ CASE(process_child_runs_and_reports)
 CASE(process_child_cspace)
 {
     CHECK(bst_untyped_retype(S(0), BST_OBJ_ENDPOINT, 0, ROOT, 0, 0, SPARE, 1) == BST_OK);
-    const struct bst_spawn_cap caps[] = {{SPARE, BST_CAP_CONSOLE, BST_RIGHT_WRITE}, {SPARE, 12, BST_RIGHT_READ}};
+    /* A read-only MachineControl copy: the child needs it for its debug cap probe, nothing more. */
+    const struct bst_spawn_cap caps[] = {{SPARE, BST_CAP_CONSOLE, BST_RIGHT_WRITE}, {SPARE, 12, BST_RIGHT_READ},
+                                         {BST_CAP_MACHINE_CONTROL, BST_CAP_MACHINE_CONTROL, BST_RIGHT_READ}};
     struct bst_spawn p = child_params(CHILD_REPORT, 1);
     p.caps = caps;
-    p.cap_count = 2;
+    p.cap_count = 3;
     CHECK(bst_process_spawn(&p, &proc) == BST_OK);
     CHECK(proc.start_flags == (BST_START_CHILD | BST_START_CONSOLE));
     let_child_run();
     /* Its own TCB, CNode and address space in slots 1-3, and the two caps where we asked. */
     uint64_t want = 1u << BST_CHILD_CAP_TCB | 1u << BST_CHILD_CAP_CNODE | 1u << BST_CHILD_CAP_VSPACE |
-                    1u << BST_CAP_CONSOLE | 1u << 12;
+                    1u << BST_CAP_CONSOLE | 1u << 12 | 1u << BST_CAP_MACHINE_CONTROL;
     CHECK(report()->magic == CHILD_MAGIC && report()->cap_types == want);
     /* The caps the caller holds for it. */
     CHECK(cap_info(proc.tcb).type == BST_OBJ_TCB && cap_info(proc.vspace).type == BST_OBJ_PML4);

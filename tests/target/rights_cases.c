@@ -126,7 +126,8 @@ static const uint64_t labels_with_cases[] = {
     BST_TCB_WRITE_REGISTERS, BST_TCB_RESUME, BST_TCB_SUSPEND, BST_PAGE_TABLE_MAP, BST_PAGE_TABLE_UNMAP,
     BST_FRAME_MAP, BST_FRAME_UNMAP, BST_FRAME_GET_ADDRESS, BST_IRQ_CONTROL_GET,
     BST_IRQ_HANDLER_SET_NOTIFICATION, BST_IRQ_HANDLER_ACK, BST_IRQ_HANDLER_CLEAR, BST_IOPORT_CONTROL_ISSUE,
-    BST_TCB_BIND_NOTIFICATION, BST_TCB_UNBIND_NOTIFICATION, BST_IOPORT_BIND,
+    BST_TCB_BIND_NOTIFICATION, BST_TCB_UNBIND_NOTIFICATION, BST_IOPORT_BIND, BST_MACHINE_SHUTDOWN,
+    BST_IOPORT_UNBIND,
 };
 
 static const char *every_label_has_a_rights_case(void)
@@ -619,6 +620,33 @@ CASE(ioport_bind_rights)
     return 0;
 }
 
+CASE(ioport_unbind_rights)
+{
+    const uint64_t L = BST_IOPORT_UNBIND;
+    CHECK(make_vspace(false) == BST_OK);
+    CHECK(issue(BST_CAP_IOPORT_CONTROL, ROOT, OBJ) == BST_OK);
+    CHECK(bst_ioport_bind(OBJ, VS) == BST_OK);
+    CHECK(lacking(WEAK, OBJ, invoked_need(L)) == BST_OK);
+    CHECK(lacking(WEAK_ARG, VS, arg_need(L, 0)) == BST_OK);
+    CHECK_REFUSED(bst_ioport_unbind(WEAK, VS), BST_ARG_NONE, invoked_need(L));
+    CHECK_REFUSED(bst_ioport_unbind(OBJ, WEAK_ARG), 0, arg_need(L, 0));
+    /* Still bound: a second address space is still refused the ports. */
+    CHECK(copy_with(EXACT, OBJ, invoked_need(L)) == BST_OK);
+    CHECK(copy_with(EXACT_ARG, VS, arg_need(L, 0)) == BST_OK);
+    CHECK(bst_ioport_unbind(EXACT, EXACT_ARG) == BST_OK);
+    CHECK(bst_ioport_unbind(OBJ, VS) == BST_E_ILLEGAL_OPERATION); /* nothing bound any more */
+    return 0;
+}
+
+/* Only the refusal can be tried here: with the right, the machine powers off (the suite's end does that). */
+CASE(machine_shutdown_rights)
+{
+    const uint64_t L = BST_MACHINE_SHUTDOWN;
+    CHECK(lacking(WEAK, BST_CAP_MACHINE_CONTROL, invoked_need(L)) == BST_OK);
+    CHECK_REFUSED(bst_machine_shutdown(WEAK, 0x55), BST_ARG_NONE, invoked_need(L));
+    return 0;
+}
+
 /* A PML4 cap has no invocations whatever its rights; a label of another object is not a rights matter. */
 CASE(labels_of_other_objects_are_not_supported)
 {
@@ -660,6 +688,8 @@ const struct test_case rights_cases[] = {
     RIGHTS_CASE(irq_handler_rights),
     RIGHTS_CASE(ioport_control_issue_rights),
     RIGHTS_CASE(ioport_bind_rights),
+    RIGHTS_CASE(ioport_unbind_rights),
+    RIGHTS_CASE(machine_shutdown_rights),
     RIGHTS_CASE(labels_of_other_objects_are_not_supported),
 };
 const unsigned rights_case_count = sizeof(rights_cases) / sizeof(rights_cases[0]);

@@ -68,17 +68,31 @@ extern uint64_t bst_start_arg;                  /* a spawned process's start arg
 /* Program entry, called by the runtime. */
 int main(void);
 
-/* Debug-build kernel calls. */
-uint64_t bst_debug_null(void);
-uint64_t bst_debug_ticks(void);
+/*
+ * Authority over the machine (abi/bastion/syscall.h, docs/security-authority.md).
+ * The runtime names the MachineControl cap in slot BST_CAP_MACHINE_CONTROL for
+ * its debug calls and for powering off: the root task has it there from boot,
+ * a spawned process only if its spawner put a copy there (by convention, like
+ * BST_CAP_CONSOLE). Without it, text for the kernel debug line is refused
+ * (lost) and main's return cannot power the machine off.
+ */
+static inline struct bst_result bst_debug_call(uint64_t number, bst_cptr_t machine, uint64_t arg)
+{
+    return bst_syscall3(number, machine, arg, 0);
+}
+/* Debug-build kernel calls through the runtime's MachineControl slot. */
+uint64_t bst_debug_null(void);  /* needs no cap */
+uint64_t bst_debug_ticks(void); /* 0 if refused */
 struct bst_result bst_debug_puts(const char *text, size_t length);
-void bst_debug_shutdown(uint64_t status) __attribute__((noreturn));
+/* Powers the machine off with status (every build); returns an enum bst_error only if refused. */
+uint64_t bst_machine_shutdown(bst_cptr_t machine, uint64_t status);
 
 /*
  * Console output. Text goes to the console server (abi/bastion/console.h)
  * once the process has a console endpoint: a spawned process from the start
  * (BST_START_CONSOLE), the root task after bst_console_set. Without one, or
- * if the server fails, it goes to the kernel's debug line (debug builds).
+ * if the server fails, it goes to the kernel's debug line (debug builds, and
+ * only with a MachineControl cap at BST_CAP_MACHINE_CONTROL: else it is lost).
  */
 int bst_printf(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void bst_puts(const char *text);

@@ -32,3 +32,9 @@ uint64_t bst_ioport_bind(bst_cptr_t ioport, bst_cptr_t vspace)
     uint64_t w[] = {vspace};
     return bst_invoke(ioport, BST_IOPORT_BIND, 1, w, 0);
 }
+
+uint64_t bst_ioport_unbind(bst_cptr_t ioport, bst_cptr_t vspace)
+{
+    uint64_t w[] = {vspace};
+    return bst_invoke(ioport, BST_IOPORT_UNBIND, 1, w, 0);
+}

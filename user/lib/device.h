@@ -25,5 +25,7 @@ uint64_t bst_ioport_control_issue(bst_cptr_t ioport_control, uint64_t first, uin
 
 /* Lets every thread of the address space `vspace` (a PML4 cap) use the IOPort cap's ports. */
 uint64_t bst_ioport_bind(bst_cptr_t ioport, bst_cptr_t vspace);
+/* Takes the ports away from that address space again (ILLEGAL_OPERATION if it did not have them). */
+uint64_t bst_ioport_unbind(bst_cptr_t ioport, bst_cptr_t vspace);
 
 #endif

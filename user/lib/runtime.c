@@ -1,5 +1,6 @@
 #include "user/lib/bastion.h"
 #include <bastion/console.h>
+#include "user/lib/invoke.h"
 #include "user/lib/ipc.h"
 #include "user/lib/tcb.h"
 #include "lib/fmt.h"
@@ -22,6 +23,16 @@ static void __attribute__((noreturn)) child_exit(void)
     }
 }
 
+/* The root task powers off with main's status; if it may not (its cap is gone), it stops for good. */
+static void __attribute__((noreturn)) root_exit(uint64_t status)
+{
+    bst_machine_shutdown(BST_CAP_MACHINE_CONTROL, status);
+    for (;;) {
+        bst_tcb_suspend(BST_CAP_ROOT_TCB);
+        bst_yield();
+    }
+}
+
 /* The start convention is in bastion.h. */
 void bst_runtime_start(uint64_t arg, struct bst_exchange *exchange, uint64_t start_flags)
 {
@@ -34,25 +45,24 @@ void bst_runtime_start(uint64_t arg, struct bst_exchange *exchange, uint64_t sta
     int status = main();
     if (child)
         child_exit();
-    bst_debug_shutdown((uint64_t)status);
+    root_exit((uint64_t)status);
 }
 
 uint64_t bst_debug_null(void) { return bst_syscall3(BST_SYS_DEBUG_NULL, 0, 0, 0).error; }
-uint64_t bst_debug_ticks(void) { return bst_syscall3(BST_SYS_DEBUG_TICKS, 0, 0, 0).value0; }
+uint64_t bst_debug_ticks(void) { return bst_debug_call(BST_SYS_DEBUG_TICKS, BST_CAP_MACHINE_CONTROL, 0).value0; }
 
 struct bst_result bst_debug_puts(const char *text, size_t length)
 {
     if (length > BST_EXCHANGE_DATA_SIZE)
         length = BST_EXCHANGE_DATA_SIZE;
     memcpy(bst_exchange->data, text, length);
-    return bst_syscall3(BST_SYS_DEBUG_PUTS, length, 0, 0);
+    return bst_debug_call(BST_SYS_DEBUG_PUTS, BST_CAP_MACHINE_CONTROL, length);
 }
 
-void bst_debug_shutdown(uint64_t status)
+uint64_t bst_machine_shutdown(bst_cptr_t machine, uint64_t status)
 {
-    bst_syscall3(BST_SYS_DEBUG_SHUTDOWN, status, 0, 0);
-    for (;;)
-        ;
+    uint64_t w[] = {status};
+    return bst_invoke(machine, BST_MACHINE_SHUTDOWN, 1, w, 0);
 }
 
 /* ---- console client (abi/bastion/console.h) */

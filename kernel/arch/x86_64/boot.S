@@ -115,12 +115,12 @@ _start32:
     ljmp $SEL_KCODE, $PHYS(start64_low)
 
 no_long_mode:
-    /* Say why on COM1 (0x3f8) and stop. */
+    /* Say why on COM2 (0x2f8), the kernel log line, and stop. */
     movl $PHYS(no_long_mode_msg), %esi
 3:  movb (%esi), %al
     testb %al, %al
     jz 4f
-    movw $0x3f8, %dx
+    movw $0x2f8, %dx
     outb %al, %dx
     incl %esi
     jmp 3b

@@ -197,6 +197,32 @@ void arch_io_ports_load(const struct arch_port_range *ranges, unsigned count)
     }
 }
 
+/*
+ * What the kernel writes itself, anywhere in arch/x86_64, in ascending order.
+ * Whole device blocks, not just the registers used today: a driver that
+ * reprogrammed the PIC, the PIT or the PM block would own the machine.
+ */
+static const struct arch_port_range kernel_ports[] = {
+    {0x20, 0x21},   /* master 8259 PIC (apic.c masks it) */
+    {0x40, 0x43},   /* PIT: channel 2 calibrates the APIC timer (apic.c) */
+    {0x61, 0x61},   /* PIT channel 2 gate and speaker (apic.c) */
+    {0xa0, 0xa1},   /* slave 8259 PIC */
+    {0xf4, 0xf7},   /* QEMU isa-debug-exit (arch_shutdown) */
+    {0x2f8, 0x2ff}, /* COM2: the kernel log (serial.c, boot.S) */
+    {0x600, 0x63f}, /* ACPI PM block of QEMU's PIIX4: S5 power-off (arch_shutdown) */
+};
+
+bool arch_io_ports_reserved(uint16_t first, uint16_t last, struct arch_port_range *reserved)
+{
+    for (unsigned i = 0; i < sizeof(kernel_ports) / sizeof(kernel_ports[0]); i++) {
+        if (kernel_ports[i].first <= last && first <= kernel_ports[i].last) {
+            *reserved = kernel_ports[i];
+            return true;
+        }
+    }
+    return false;
+}
+
 uint64_t arch_cpu_features(void) { return features_in_use; }
 bool cpu_has_feature(uint64_t bit) { return (features_in_use & bit) != 0; }
 const char *arch_cpu_vendor_model(void) { return vendor_model; }

@@ -1,8 +1,12 @@
-/* COM1 16550 UART: the kernel's own log and panic line (user programs get a driver later). */
+/*
+ * COM2 16550 UART: the kernel's own log and panic line. COM1 belongs to the
+ * console driver (user/servers/uart) alone; tools/qemu-run puts both lines on
+ * the same terminal. The ports are reserved (arch_io_ports_reserved): never issued.
+ */
 #include "cpu.h"
 #include "kernel/arch/arch.h"
 
-#define COM1 0x3f8
+#define COM2 0x2f8
 #define UART_DATA 0
 #define UART_IER 1
 #define UART_FCR 2
@@ -13,21 +17,22 @@
 #define LCR_DLAB 0x80
 #define LCR_8N1 0x03
 #define DIVISOR_115200 1
+#define SPIN_LIMIT 100000 /* bounds each byte: a stuck transmitter must not hang the kernel */
 
 void arch_serial_init(void)
 {
-    outb(COM1 + UART_IER, 0x00);
-    outb(COM1 + UART_LCR, LCR_DLAB);
-    outb(COM1 + UART_DATA, DIVISOR_115200);
-    outb(COM1 + UART_IER, 0x00);
-    outb(COM1 + UART_LCR, LCR_8N1);
-    outb(COM1 + UART_FCR, 0xc7); /* enable and clear FIFOs */
-    outb(COM1 + UART_MCR, 0x03);
+    outb(COM2 + UART_IER, 0x00);
+    outb(COM2 + UART_LCR, LCR_DLAB);
+    outb(COM2 + UART_DATA, DIVISOR_115200);
+    outb(COM2 + UART_IER, 0x00);
+    outb(COM2 + UART_LCR, LCR_8N1);
+    outb(COM2 + UART_FCR, 0xc7); /* enable and clear FIFOs */
+    outb(COM2 + UART_MCR, 0x03);
 }
 
 void arch_serial_putc(char c)
 {
-    for (int spins = 0; spins < 100000 && !(inb(COM1 + UART_LSR) & LSR_THR_EMPTY); spins++)
+    for (int spins = 0; spins < SPIN_LIMIT && !(inb(COM2 + UART_LSR) & LSR_THR_EMPTY); spins++)
         ;
-    outb(COM1 + UART_DATA, (uint8_t)c);
+    outb(COM2 + UART_DATA, (uint8_t)c);
 }
