@@ -64,8 +64,8 @@
  */
 #define ROOT_FIRST 0x500u
 #define ROOT_LAST 0x57fu
-#define OTHER_FIRST 0x600u
-#define OTHER_LAST 0x67fu
+#define OTHER_FIRST 0x680u
+#define OTHER_LAST 0x6ffu
 #define GRANTED_PORT 0x540u     /* in the root's range, second word */
 #define BELOW_ROOT_PORT 0x4c0u  /* the word below the root's range: never granted */
 #define BELOW_OTHER_PORT 0x5c0u /* the word below the other range: never granted */
