@@ -39,6 +39,7 @@ _Static_assert(sizeof(struct slot) == (1u << BST_SLOT_SIZE_BITS), "slot size is 
 
 #define CAP_FLAG_DEVICE (1u << 0)   /* untyped or frame of device memory */
 #define CAP_FLAG_ORIGINAL (1u << 1) /* made by retype or at boot, not copied */
+#define CAP_FLAG_KERNEL_WRITES (1u << 2) /* a TCB's exchange frame: the kernel writes it (W^X per frame) */
 
 /* Word 2 of a mapped frame cap: what its mapping allows (per-frame W^X, object/frame.c). */
 #define CAP_MAPPED_WRITE 0x1ull

@@ -55,10 +55,23 @@ struct conflict {
     uint64_t bits; /* the CAP_MAPPED_* bits a live mapping must not have */
 };
 
+/*
+ * A thread's exchange frame counts as mapped writable: the kernel writes
+ * messages into it, so an executable alias would run what a sender chose.
+ */
 static bool conflicts(struct slot *s, void *ctx)
 {
     const struct conflict *want = ctx;
+    if (want->bits == CAP_MAPPED_WRITE && (cap_flags(&s->cap) & CAP_FLAG_KERNEL_WRITES))
+        return true;
     return (s->cap.w2 & want->bits) && mapping_is_live(&s->cap);
+}
+
+bool frame_mapped_executable(const struct slot *frame)
+{
+    struct conflict want = {CAP_MAPPED_EXEC};
+    /* The walk changes nothing: the cast only meets cdt_find_same_object's visitor type. */
+    return cdt_find_same_object((struct slot *)frame, conflicts, &want) != 0;
 }
 
 /* Writable and executable exclude each other across every mapping of the frame. */
@@ -76,7 +89,8 @@ static enum bst_error check_aliases(struct invocation *inv, uint64_t rights)
     return inv_fail(inv, BST_E_ILLEGAL_OPERATION, ARG_RIGHTS, BST_RIGHT_READ, allowed,
                     want.bits == CAP_MAPPED_EXEC
                         ? "W^X: another cap maps this frame executable: unmap it before mapping it writable"
-                        : "W^X: another cap maps this frame writable: unmap it before mapping it executable");
+                        : "W^X: another cap maps this frame writable (or it is a thread's exchange frame): "
+                          "unmap it before mapping it executable");
 }
 
 /* W^X first: a request for both is malformed whatever the cap allows. */

@@ -14,6 +14,7 @@
 #include "user/lib/ipc.h"
 #include "user/lib/tcb.h"
 #include "user/lib/vspace.h"
+#include <bastion/tcb.h>
 
 #define UT_BITS 20
 #define S(n) scratch_slot(n)
@@ -221,6 +222,33 @@ CASE_WITH_SCRATCH(cap_sent_over_ipc)
     return 0;
 }
 
+/*
+ * The kernel writes a thread's exchange frame (messages, error details): it
+ * counts as a writable mapping, so it is never executable anywhere.
+ */
+CASE_WITH_SCRATCH(exchange_frame_is_never_executable)
+{
+    CHECK(code_frame());
+    CHECK(bst_untyped_retype(S(0), BST_OBJ_TCB, 0, ROOT, 0, 0, S(7), 1) == BST_OK);
+    CHECK(bst_frame_unmap(FRAME) == BST_OK);
+    CHECK(bst_frame_map(FRAME, VSPACE, BASE, RX, WB) == BST_OK);
+    CHECK_FAILS(bst_tcb_configure(S(7), ROOT, VSPACE, FRAME, BASE + PAGE, 0), BST_E_ILLEGAL_OPERATION,
+                BST_TCB_CONFIGURE_EXCHANGE);
+    CHECK(bst_frame_unmap(FRAME) == BST_OK);
+    CHECK(bst_tcb_configure(S(7), ROOT, VSPACE, FRAME, BASE + PAGE, 0) == BST_OK);
+    CHECK(alias_refused(bst_frame_map(FRAME, VSPACE, BASE, RX, WB), RW));
+    CHECK(copy(COPY, FRAME) == BST_OK);
+    CHECK(alias_refused(bst_frame_map(COPY, VSPACE, BASE, RX, WB), RW));
+    CHECK(bst_frame_map(COPY, VSPACE, BASE, R, WB) == BST_OK); /* read-only is fine */
+    CHECK(bst_frame_unmap(COPY) == BST_OK);
+    /* Once the thread has another exchange frame, this one may be executable again. */
+    CHECK(bst_untyped_retype(S(0), BST_OBJ_FRAME_4K, 0, ROOT, 0, 0, S(8), 1) == BST_OK);
+    CHECK(bst_tcb_configure(S(7), ROOT, VSPACE, S(8), BASE + PAGE, 0) == BST_OK);
+    CHECK(bst_frame_map(COPY, VSPACE, BASE, RX, WB) == BST_OK);
+    CHECK(run_code(BASE) == 42);
+    return 0;
+}
+
 const struct test_case wx_cases[] = {
     {"W^X per frame: writable, then executable alias in the same space refused", writable_then_executable_same_space},
     {"W^X per frame: executable, then writable alias refused (copies of copies)", executable_then_writable_same_space},
@@ -228,5 +256,6 @@ const struct test_case wx_cases[] = {
     {"W^X per frame: a stale mapping does not count", stale_mapping_does_not_count},
     {"W^X per frame: deleting the mapped cap lifts the restriction", delete_clears_the_alias},
     {"W^X per frame: a cap received over IPC obeys the rule", cap_sent_over_ipc},
+    {"W^X per frame: a thread's exchange frame is never executable", exchange_frame_is_never_executable},
 };
 const unsigned wx_case_count = sizeof(wx_cases) / sizeof(wx_cases[0]);
