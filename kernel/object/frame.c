@@ -56,7 +56,8 @@ struct conflict {
 };
 
 /*
- * A thread's exchange frame counts as mapped writable: the kernel writes
+ * A cap conflicts when its live mapping has one of the unwanted rights. A
+ * thread's exchange frame counts as mapped writable: the kernel writes
  * messages into it, so an executable alias would run what a sender chose.
  */
 static bool conflicts(struct slot *s, void *ctx)
