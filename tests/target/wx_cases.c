@@ -16,11 +16,12 @@
 #include "user/lib/vspace.h"
 #include <bastion/tcb.h>
 
-#define UT_BITS 20
+#define UT_BITS 22 /* 4 MiB: room for a 2 MiB frame */
 #define S(n) scratch_slot(n)
 #define VSPACE BST_CAP_ROOT_VSPACE
 #define BASE 0x10000000000ull /* PML4 slot 2: nothing of the root task's is there */
 #define PAGE BST_PAGE_SIZE
+#define LARGE (1ull << BST_FRAME_2M_BITS)
 #define R BST_RIGHT_READ
 #define RW (BST_RIGHT_READ | BST_RIGHT_WRITE)
 #define RX (BST_RIGHT_READ | BST_RIGHT_EXECUTE)
@@ -249,6 +250,21 @@ CASE_WITH_SCRATCH(exchange_frame_is_never_executable)
     return 0;
 }
 
+/* A 2 MiB frame mapped as a large page obeys the same rule. */
+CASE_WITH_SCRATCH(large_frame_aliases)
+{
+    CHECK(tables(VSPACE, TABLES) == BST_OK);
+    CHECK(bst_untyped_retype(S(0), BST_OBJ_FRAME_2M, 0, ROOT, 0, 0, FRAME, 1) == BST_OK);
+    CHECK(bst_frame_map(FRAME, VSPACE, BASE + LARGE, RW, WB) == BST_OK);
+    CHECK(copy(COPY, FRAME) == BST_OK);
+    CHECK(alias_refused(bst_frame_map(COPY, VSPACE, BASE + 2 * LARGE, RX, WB), RW));
+    CHECK(unmapped(COPY));
+    CHECK(bst_frame_unmap(FRAME) == BST_OK);
+    CHECK(bst_frame_map(COPY, VSPACE, BASE + 2 * LARGE, RX, WB) == BST_OK);
+    CHECK(alias_refused(bst_frame_map(FRAME, VSPACE, BASE + LARGE, RW, WB), RX));
+    return 0;
+}
+
 const struct test_case wx_cases[] = {
     {"W^X per frame: writable, then executable alias in the same space refused", writable_then_executable_same_space},
     {"W^X per frame: executable, then writable alias refused (copies of copies)", executable_then_writable_same_space},
@@ -257,5 +273,6 @@ const struct test_case wx_cases[] = {
     {"W^X per frame: deleting the mapped cap lifts the restriction", delete_clears_the_alias},
     {"W^X per frame: a cap received over IPC obeys the rule", cap_sent_over_ipc},
     {"W^X per frame: a thread's exchange frame is never executable", exchange_frame_is_never_executable},
+    {"W^X per frame: a 2 MiB frame as well", large_frame_aliases},
 };
 const unsigned wx_case_count = sizeof(wx_cases) / sizeof(wx_cases[0]);
