@@ -79,3 +79,34 @@ struct slot *cdt_first_leaf(struct slot *slot)
         s = s->first_child;
     return s;
 }
+
+/* The next slot after n, in pre-order within top's subtree, naming obj; whole subtrees of other objects are skipped. */
+static struct slot *subtree_next(const struct slot *top, struct slot *n, const struct cap *obj)
+{
+    struct slot *c = n->first_child;
+    for (;;) {
+        for (; c; c = c->next_sibling)
+            if (cap_same_object(&c->cap, obj))
+                return c;
+        if (n == top)
+            return 0;
+        c = n->next_sibling;
+        n = n->parent;
+    }
+}
+
+struct slot *cdt_find_same_object(struct slot *slot, cdt_visit_fn visit, void *ctx)
+{
+    const struct cap obj = slot->cap; /* a copy: visit may change the slots it is given */
+    struct slot *top = slot;
+    while (top->parent && cap_same_object(&top->parent->cap, &obj))
+        top = top->parent;
+    while (top->prev_sibling && cap_same_object(&top->prev_sibling->cap, &obj))
+        top = top->prev_sibling;
+    /* No recursion: a chain of copies of copies may be as deep as there are slots. */
+    for (; top && cap_same_object(&top->cap, &obj); top = top->next_sibling)
+        for (struct slot *n = top; n; n = subtree_next(top, n, &obj))
+            if (visit(n, ctx))
+                return n;
+    return 0;
+}

@@ -29,6 +29,16 @@ bool cdt_is_final(const struct slot *slot);
 /* True when slot has derived caps below it. */
 static inline bool cdt_has_children(const struct slot *slot) { return slot->first_child != 0; }
 
+/*
+ * Every slot holding a cap to slot's object (slot itself included), in tree
+ * order, until visit returns true: that slot is returned, else NULL. The
+ * caps form one run of siblings with their subtrees, so the cost is the
+ * number of caps to the object (plus the caps of other objects derived
+ * from them, such as an Untyped's children, which are skipped whole).
+ */
+typedef bool (*cdt_visit_fn)(struct slot *slot, void *ctx);
+struct slot *cdt_find_same_object(struct slot *slot, cdt_visit_fn visit, void *ctx);
+
 /* Deepest first descendant of slot (a leaf), or NULL if it has no children. */
 struct slot *cdt_first_leaf(struct slot *slot);
 

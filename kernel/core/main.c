@@ -111,6 +111,12 @@ static void debug_trigger_panic(void)
         log_info("test: writing the kernel stack's guard page");
         boot_stack_guard[0] = 1;
     }
+    if (strstr_bounded(params.cmdline, "test.panic=write-idt"))
+        arch_debug_write_protected(ARCH_PROTECTED_IDT);
+    if (strstr_bounded(params.cmdline, "test.panic=write-text-physmap"))
+        arch_debug_write_protected(ARCH_PROTECTED_TEXT_PHYSMAP);
+    if (strstr_bounded(params.cmdline, "test.panic=write-page-table"))
+        arch_debug_write_protected(ARCH_PROTECTED_PAGE_TABLE);
     if (strstr_bounded(params.cmdline, "test.panic=stack-overflow")) {
         log_info("test: overflowing the kernel stack");
         recurse_forever(0);
@@ -138,7 +144,8 @@ void kernel_main(uint32_t boot_magic, uint32_t boot_info_phys)
 #ifdef BASTION_DEBUG
     if (arch_mmu_self_check() == 0)
         log_info("mmu: W^X self-check passed (text RX, rodata R+NX, data RW+NX, guard pages unmapped, "
-                 "SMEP/SMAP/UMIP/NX on)");
+                 "physical map NX and read-only over text/rodata, GDT/IDT/kernel page tables read-only, "
+                 "SMEP/SMAP/UMIP/NX/WP on)");
 #endif
     arch_timer_init();
 #ifdef BASTION_DEBUG

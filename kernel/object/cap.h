@@ -8,7 +8,10 @@
  *   word 1: physical address of the object (0 for control caps)
  *   word 2: badge (endpoint, notification), guard value (CNode), free offset
  *           (Untyped), mapped address (frame, paging structure), IRQ number,
- *           first port | last port << 16 (I/O port)
+ *           first port | last port << 16 (I/O port). A mapped frame keeps
+ *           the rights of its mapping in the low bits of its page-aligned
+ *           address (CAP_MAPPED_*), so every copy, which starts with word 2
+ *           cleared, starts with none.
  *   word 3: address space root a frame or paging structure is mapped in
  */
 #ifndef BASTION_OBJECT_CAP_H
@@ -36,6 +39,12 @@ _Static_assert(sizeof(struct slot) == (1u << BST_SLOT_SIZE_BITS), "slot size is 
 
 #define CAP_FLAG_DEVICE (1u << 0)   /* untyped or frame of device memory */
 #define CAP_FLAG_ORIGINAL (1u << 1) /* made by retype or at boot, not copied */
+#define CAP_FLAG_KERNEL_WRITES (1u << 2) /* a TCB's exchange frame: the kernel writes it (W^X per frame) */
+
+/* Word 2 of a mapped frame cap: what its mapping allows (per-frame W^X, object/frame.c). */
+#define CAP_MAPPED_WRITE 0x1ull
+#define CAP_MAPPED_EXEC 0x2ull
+#define CAP_MAPPED_MASK 0xfffull /* below the page: never part of the address */
 
 static inline uint64_t cap_field(const struct cap *c, unsigned shift)
 {

@@ -11,6 +11,8 @@
 
 /* A frame or paging-structure cap that was mapped is unmapped (every cap, final or not). */
 void frame_cap_deleted(const struct cap *cap);
+/* W^X per frame: some cap of this frame has a live executable mapping. */
+bool frame_mapped_executable(const struct slot *frame);
 void page_table_cap_deleted(const struct cap *cap, bool final);
 /* The thread stops: suspended, off every queue. Its cap slots are emptied by core/delete.c. */
 void tcb_finalise(struct tcb *tcb);

@@ -158,6 +158,9 @@ static enum bst_error check_exchange(struct invocation *inv, const struct slot *
     if (cap_flags(&frame->cap) & CAP_FLAG_DEVICE)
         return inv_fail(inv, BST_E_INVALID_ARG, BST_TCB_CONFIGURE_EXCHANGE, 0, 0,
                         "device memory cannot be an exchange frame");
+    if (frame_mapped_executable(frame))
+        return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BST_TCB_CONFIGURE_EXCHANGE, 0, 0,
+                        "W^X: the frame is mapped executable, and the kernel writes a thread's exchange frame");
     uint64_t va = inv->mr[BST_TCB_CONFIGURE_EXCHANGE_ADDR];
     if (va % BST_PAGE_SIZE)
         return inv_fail(inv, BST_E_INVALID_ARG, BST_TCB_CONFIGURE_EXCHANGE_ADDR, 0, 0,
@@ -205,6 +208,8 @@ static void install(struct tcb *t, struct slot *const src[TCB_CAP_SLOTS], uint64
             cdt_move(&replaced[i], &slots[i]);
         if (src[i]) {
             slots[i].cap = derived_copy(&src[i]->cap);
+            if (i == SLOT_EXCHANGE) /* written by the kernel: never executable anywhere (frame.c) */
+                cap_set_flags(&slots[i].cap, cap_flags(&slots[i].cap) | CAP_FLAG_KERNEL_WRITES);
             cdt_insert_child(src[i], &slots[i]);
         }
     }

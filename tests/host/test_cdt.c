@@ -2,7 +2,7 @@
  * Host tests of kernel/core/cdt.c, the capability derivation tree: insert,
  * remove and move keep every link consistent, a removed cap's children take
  * its place among its siblings in order, cdt_is_final in every neighbour case,
- * cdt_first_leaf. The slots are plain memory here: the tree never looks at
+ * cdt_first_leaf, cdt_find_same_object from every cap of an object. The slots are plain memory here: the tree never looks at
  * where a slot lives.
  */
 #include <stdarg.h>
@@ -350,6 +350,115 @@ static void test_first_leaf(void **state)
     assert_null(root.first_child);
 }
 
+/* ---- find_same_object */
+
+struct visits {
+    unsigned count;
+    struct slot *seen[NSLOTS];
+    struct slot *stop_at; /* returns true here */
+};
+
+static bool record(struct slot *x, void *ctx)
+{
+    struct visits *v = ctx;
+    assert_true(v->count < NSLOTS);
+    v->seen[v->count++] = x;
+    return x == v->stop_at;
+}
+
+/* From every slot in `all`, the walk sees exactly the slots of `all`, each once. */
+static void assert_finds_exactly(unsigned n, struct slot *const *all)
+{
+    for (unsigned from = 0; from < n; from++) {
+        struct visits v = {0};
+        assert_null(cdt_find_same_object(all[from], record, &v));
+        assert_int_equal(v.count, n);
+        for (unsigned i = 0; i < n; i++) {
+            unsigned hits = 0;
+            for (unsigned j = 0; j < v.count; j++)
+                hits += v.seen[j] == all[i];
+            assert_int_equal(hits, 1);
+        }
+    }
+}
+
+#define FINDS(...)                                                                   \
+    do {                                                                             \
+        struct slot *const e_[] = {__VA_ARGS__};                                     \
+        assert_finds_exactly(sizeof(e_) / sizeof(e_[0]), e_);                       \
+    } while (0)
+
+static void test_find_alone(void **state)
+{
+    (void)state;
+    struct slot *ut = add(&root, 1, obj(BST_OBJ_UNTYPED, 0x100000));
+    struct slot *f = add(ut, 2, obj(BST_OBJ_FRAME_4K, 0x100000));
+    add(ut, 3, obj(BST_OBJ_FRAME_4K, 0x101000));
+    FINDS(f);
+}
+
+/* Copies of copies, next to caps of other objects at every level. */
+static void test_find_copies_in_a_subtree(void **state)
+{
+    (void)state;
+    struct slot *ut = add(&root, 1, obj(BST_OBJ_UNTYPED, 0x100000));
+    add(ut, 2, obj(BST_OBJ_FRAME_4K, 0x101000));
+    struct slot *f = add(ut, 3, obj(BST_OBJ_FRAME_4K, 0x100000));
+    add(ut, 4, obj(BST_OBJ_FRAME_4K, 0x102000));
+    struct slot *c1 = add(f, 5, obj(BST_OBJ_FRAME_4K, 0x100000));
+    struct slot *c2 = add(f, 6, obj(BST_OBJ_FRAME_4K, 0x100000));
+    struct slot *c11 = add(c1, 7, obj(BST_OBJ_FRAME_4K, 0x100000));
+    struct slot *c12 = add(c1, 8, obj(BST_OBJ_FRAME_4K, 0x100000));
+    struct slot *c111 = add(c11, 9, obj(BST_OBJ_FRAME_4K, 0x100000));
+    FINDS(f, c1, c2, c11, c12, c111);
+}
+
+/* Deleting the original splices its copies among the Untyped's children: still found from each. */
+static void test_find_after_the_original_is_removed(void **state)
+{
+    (void)state;
+    struct slot *ut = add(&root, 1, obj(BST_OBJ_UNTYPED, 0x100000));
+    add(ut, 2, obj(BST_OBJ_FRAME_4K, 0x101000));
+    struct slot *f = add(ut, 3, obj(BST_OBJ_FRAME_4K, 0x100000));
+    add(ut, 4, obj(BST_OBJ_FRAME_4K, 0x102000));
+    struct slot *c1 = add(f, 5, obj(BST_OBJ_FRAME_4K, 0x100000));
+    struct slot *c2 = add(f, 6, obj(BST_OBJ_FRAME_4K, 0x100000));
+    struct slot *c3 = add(f, 7, obj(BST_OBJ_FRAME_4K, 0x100000));
+    struct slot *c21 = add(c2, 8, obj(BST_OBJ_FRAME_4K, 0x100000));
+    cdt_remove(f);
+    memset(&f->cap, 0, sizeof(f->cap));
+    FINDS(c1, c2, c3, c21);
+    cdt_remove(c2);
+    memset(&c2->cap, 0, sizeof(c2->cap));
+    FINDS(c1, c3, c21);
+}
+
+/* An Untyped's children are other objects: skipped whole, with what was derived from them. */
+static void test_find_skips_other_objects_below(void **state)
+{
+    (void)state;
+    struct slot *ut = add(&root, 1, obj(BST_OBJ_UNTYPED, 0x100000));
+    struct slot *frame = add(ut, 2, obj(BST_OBJ_FRAME_4K, 0x100000));
+    add(frame, 3, obj(BST_OBJ_FRAME_4K, 0x100000));
+    struct slot *ep = add(ut, 4, obj(BST_OBJ_ENDPOINT, 0x101000));
+    struct slot *ep1 = add(ep, 5, obj(BST_OBJ_ENDPOINT, 0x101000));
+    FINDS(ut);
+    FINDS(ep, ep1);
+}
+
+static void test_find_stops_where_visit_says(void **state)
+{
+    (void)state;
+    struct slot *ut = add(&root, 1, obj(BST_OBJ_UNTYPED, 0x100000));
+    struct slot *f = add(ut, 2, obj(BST_OBJ_FRAME_4K, 0x100000));
+    struct slot *c1 = add(f, 3, obj(BST_OBJ_FRAME_4K, 0x100000));
+    add(f, 4, obj(BST_OBJ_FRAME_4K, 0x100000));
+    struct visits v = {.stop_at = c1};
+    assert_ptr_equal(cdt_find_same_object(f, record, &v), c1);
+    assert_true(v.count >= 1 && v.count <= 3);
+    assert_ptr_equal(v.seen[v.count - 1], c1);
+}
+
 #define T(f) cmocka_unit_test_setup(f, reset)
 
 int main(void)
@@ -374,6 +483,11 @@ int main(void)
         T(test_final_control_caps),
         T(test_final_after_removal_joins_copies),
         T(test_first_leaf),
+        T(test_find_alone),
+        T(test_find_copies_in_a_subtree),
+        T(test_find_after_the_original_is_removed),
+        T(test_find_skips_other_objects_below),
+        T(test_find_stops_where_visit_says),
     };
     return cmocka_run_group_tests_name("cdt", tests, NULL, NULL);
 }

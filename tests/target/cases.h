@@ -26,5 +26,6 @@ DECLARE_SUITE(entry);   /* entry_cases.c: flags on kernel entry, sanitised user 
 DECLARE_SUITE(rights);  /* rights_cases.c: the rights each invocation needs (abi/bastion/rights.h) */
 DECLARE_SUITE(fpu);     /* fpu_cases.c: FPU/SIMD state per thread, SSE code, FP exceptions */
 DECLARE_SUITE(authority); /* authority_cases.c: MachineControl, kernel ports, one port owner */
+DECLARE_SUITE(wx);      /* wx_cases.c: W^X per frame across aliases */
 
 #endif

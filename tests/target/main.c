@@ -13,6 +13,7 @@ static const struct test_suite suites[] = {
     {rights_cases, &rights_case_count},
     {fpu_cases, &fpu_case_count},
     {authority_cases, &authority_case_count},
+    {wx_cases, &wx_case_count},
 };
 
 int main(void)

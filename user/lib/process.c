@@ -135,6 +135,7 @@ static uint64_t fill_page(struct builder *b, const struct bst_elf_segment *s, bs
     if (e != BST_OK)
         return fail(b, e, "the scratch page cannot be mapped in the caller's address space");
     memcpy((uint8_t *)p->scratch_vaddr + (lo - va), (const uint8_t *)p->image + s->offset + (lo - s->vaddr), hi - lo);
+    /* Before the child maps it: W^X holds per frame, so a text page is never executable while writable here. */
     return fail(b, bst_frame_unmap(frame), "unmapping the scratch page failed");
 }
 

@@ -44,7 +44,7 @@ struct percpu cpu0;
 static struct tss_with_iomap cpu0_tss __attribute__((aligned(64)));
 static struct arch_port_range open_ranges[ARCH_IO_RANGES]; /* what the bitmap allows now */
 static unsigned open_count;
-static uint64_t gdt[7];
+static uint64_t gdt[7] RO_AFTER_BOOT; /* read-only once ltr has set the TSS busy bit (mmu.c) */
 static uint64_t features_in_use;
 static char vendor_model[49];
 
@@ -57,10 +57,14 @@ static uint64_t gdt_segment(uint64_t access, uint64_t flags)
 static void gdt_load(void)
 {
     gdt[0] = 0;
-    gdt[SEL_KCODE >> 3] = gdt_segment(0x9a, 0x2); /* present, ring 0, code, L=1 */
-    gdt[SEL_KDATA >> 3] = gdt_segment(0x92, 0x0);
-    gdt[SEL_UDATA >> 3] = gdt_segment(0xf2, 0x0);
-    gdt[SEL_UCODE >> 3] = gdt_segment(0xfa, 0x2);
+    /*
+     * The accessed bit (bit 0 of the access byte) is set already: the CPU
+     * would set it when loading a selector, a write the read-only GDT refuses.
+     */
+    gdt[SEL_KCODE >> 3] = gdt_segment(0x9b, 0x2); /* present, ring 0, code, L=1 */
+    gdt[SEL_KDATA >> 3] = gdt_segment(0x93, 0x0);
+    gdt[SEL_UDATA >> 3] = gdt_segment(0xf3, 0x0);
+    gdt[SEL_UCODE >> 3] = gdt_segment(0xfb, 0x2);
 
     uint64_t base = (uint64_t)&cpu0_tss;
     uint64_t limit = sizeof(cpu0_tss) - 1; /* covers the I/O bitmap and its closing byte */

@@ -91,6 +91,8 @@ static inline uint8_t inb(uint16_t port)
     return v;
 }
 
+static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
 static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
 static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
 static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
@@ -101,6 +103,13 @@ static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r
 void cpu_set_kernel_stack_for_user(uint64_t context_top);
 bool cpu_has_feature(uint64_t bst_cpu_bit);
 void idt_init(void);
+
+/*
+ * Tables set up once at boot and never written again (GDT, IDT): mmu.c maps
+ * this section read-only, at its linked address and in the physical map, as
+ * soon as the kernel's page tables are built (linker.ld keeps it page-aligned).
+ */
+#define RO_AFTER_BOOT __attribute__((section(".bss.ro_after_boot")))
 void apic_dispatch(unsigned vector);
 bool mmu_page_is_executable(uint64_t root, uint64_t vaddr);
 /* Sanitises a context the CPU saved on an interrupt or exception (thread.c). */

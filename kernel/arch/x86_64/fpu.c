@@ -52,8 +52,6 @@ _Static_assert(_Alignof(struct arch_fpu_state) >= 64, "XSAVE needs a 64-byte ali
 static bool use_xsave;
 static uint64_t xsave_mask; /* XCR0: the components saved and restored */
 
-static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
 
 static inline void xsetbv(uint32_t reg, uint64_t value)
 {

@@ -20,7 +20,7 @@ struct idt_gate {
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 
 extern const uint64_t isr_stub_table[IDT_ENTRIES];
-static struct idt_gate idt[IDT_ENTRIES];
+static struct idt_gate idt[IDT_ENTRIES] RO_AFTER_BOOT; /* read-only once mmu.c has the final page tables */
 
 static void idt_set(unsigned vector, uint64_t handler, uint8_t ist)
 {

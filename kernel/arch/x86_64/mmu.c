@@ -2,6 +2,13 @@
  * Paging: the kernel's own page tables (a physical map of RAM, the image at
  * -2 GiB with per-section permissions and unmapped stack guard pages) and the
  * user address spaces that share the kernel's upper half.
+ *
+ * Nothing is writable and executable anywhere in the kernel half. The
+ * physical map is no-execute, and read-only over the image's text and
+ * rodata. What boot sets up once and never changes again is read-only from
+ * the end of arch_mmu_init, at every address it has: the GDT and IDT (the
+ * ro_after_boot section), and every page-table page of the kernel half
+ * (shared by all address spaces, so nothing ever edits them after boot).
  */
 #include "cpu.h"
 #include <bastion/syscall.h>
@@ -28,6 +35,7 @@
 
 extern char __image_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __image_end[];
+extern char __ro_after_boot_start[], __ro_after_boot_end[];
 extern char boot_stack_guard[], df_stack_guard[], nmi_stack_guard[];
 
 static uint64_t kernel_root;
@@ -35,6 +43,8 @@ static uint64_t nx_bit;
 static uint64_t physmap_end; /* the physical map covers [0, physmap_end) */
 
 static uint64_t *table(uint64_t paddr) { return arch_phys_to_virt(paddr & PTE_ADDR_MASK); }
+static uint64_t image_phys(const char *va) { return (uint64_t)va - KERNEL_VMA; }
+static void write_protect_boot_state(uint64_t (*alloc_page)(void));
 static unsigned index_at(uint64_t vaddr, unsigned level) { return (vaddr >> (12 + 9 * level)) & 511; }
 
 /* Returns the next-level table for vaddr at level, creating it if alloc_page is given. */
@@ -108,6 +118,8 @@ void arch_mmu_init(uint64_t max_phys, uint64_t (*alloc_page)(void))
     physmap_end = max_phys;
     map_physmap(max_phys, alloc_page);
     map_image(alloc_page);
+    /* Still on the boot tables: the new ones are edited freely, and take effect all at once below. */
+    write_protect_boot_state(alloc_page);
     write_cr4(read_cr4() | CR4_PGE);
     write_cr3(kernel_root); /* the boot identity map is gone from here on */
 }
@@ -267,6 +279,94 @@ void arch_vspace_clear_user(uint64_t root)
     memset(table(root), 0, USER_PML4_ENTRIES * sizeof(uint64_t));
 }
 
+/*
+ * Write protection of what boot sets up (see the top of this file). It is
+ * all done on the new tables before CR3 first points at them, so no TLB
+ * ever holds a writable translation of what becomes read-only.
+ */
+
+/*
+ * The physical map's 4 KiB entry for pa. A 2 MiB page covering pa is split
+ * first into a page table with the same attributes, from alloc_page (NULL:
+ * the caller knows it is split); *splits counts the splits.
+ */
+static uint64_t *physmap_entry(uint64_t pa, uint64_t (*alloc_page)(void), unsigned *splits)
+{
+    uint64_t va = PHYSMAP_BASE + pa;
+    uint64_t *pd = table(table(table(kernel_root)[index_at(va, 3)])[index_at(va, 2)]);
+    uint64_t *pde = &pd[index_at(va, 1)];
+    if (*pde & PTE_PS) {
+        uint64_t pt = alloc_page ? alloc_page() : 0;
+        if (!pt) {
+            log_error("mmu: out of memory while splitting the physical map at %llx", (unsigned long long)pa);
+            arch_halt_forever();
+        }
+        uint64_t base = *pde & PTE_ADDR_MASK & ~(SIZE_2M - 1), attrs = *pde & ~PTE_ADDR_MASK & ~PTE_PS;
+        for (unsigned i = 0; i < ENTRIES; i++)
+            table(pt)[i] = (base + i * PAGE) | attrs; /* bit 12 (the large page's PAT) is not kept: never set */
+        *pde = pt | PTE_P | PTE_W | nx_bit;
+        (*splits)++;
+    }
+    return &table(*pde)[index_at(va, 0)];
+}
+
+/* The image's 4 KiB entry for va (the image is mapped with 4 KiB pages only). */
+static uint64_t *image_entry(uint64_t va)
+{
+    uint64_t *t = table(kernel_root);
+    for (unsigned level = ROOT_LEVEL; level > 0; level--)
+        t = table(t[index_at(va, level)]);
+    return &t[index_at(va, 0)];
+}
+
+/* Calls fn on the table at pa (a level-`level` table) and on every table below it; a root's user half is skipped. */
+static void visit_kernel_tables(uint64_t pa, unsigned level, void (*fn)(uint64_t table_pa, void *ctx), void *ctx)
+{
+    fn(pa, ctx);
+    if (level == 0)
+        return;
+    uint64_t *t = table(pa);
+    for (unsigned i = level == ROOT_LEVEL ? USER_PML4_ENTRIES : 0; i < ENTRIES; i++)
+        if ((t[i] & PTE_P) && !is_leaf(t[i], level))
+            visit_kernel_tables(t[i] & PTE_ADDR_MASK, level - 1, fn, ctx);
+}
+
+struct split_pass {
+    uint64_t (*alloc_page)(void);
+    unsigned splits;
+};
+
+static void split_around(uint64_t pa, void *ctx)
+{
+    struct split_pass *p = ctx;
+    physmap_entry(pa, p->alloc_page, &p->splits);
+}
+
+static void make_read_only(uint64_t pa, void *ctx)
+{
+    (void)ctx;
+    unsigned none = 0;
+    *physmap_entry(pa, 0, &none) &= ~PTE_W;
+}
+
+static void write_protect_boot_state(uint64_t (*alloc_page)(void))
+{
+    unsigned splits = 0;
+    for (uint64_t pa = image_phys(__image_start); pa < image_phys(__rodata_end); pa += PAGE)
+        *physmap_entry(pa, alloc_page, &splits) &= ~PTE_W; /* text and rodata, as at their linked address */
+    for (uint64_t va = (uint64_t)__ro_after_boot_start; va < (uint64_t)__ro_after_boot_end; va += PAGE) {
+        *image_entry(va) &= ~PTE_W;
+        *physmap_entry(image_phys((const char *)va), alloc_page, &splits) &= ~PTE_W;
+    }
+    /* Splitting adds page tables, which need splits of their own: repeat until none is needed. */
+    struct split_pass pass = {alloc_page, 0};
+    do {
+        pass.splits = 0;
+        visit_kernel_tables(kernel_root, ROOT_LEVEL, split_around, &pass);
+    } while (pass.splits);
+    visit_kernel_tables(kernel_root, ROOT_LEVEL, make_read_only, 0);
+}
+
 /* Leaf entry for vaddr in the address space root, or 0 (4 KiB pages only: user mappings). */
 static uint64_t leaf_entry(uint64_t root, uint64_t vaddr)
 {
@@ -288,10 +388,75 @@ bool mmu_page_is_executable(uint64_t root, uint64_t vaddr)
     return (e & PTE_P) && !(e & PTE_NX);
 }
 
+struct table_check {
+    uint64_t root;
+    unsigned writable;
+};
+
+static void check_table_read_only(uint64_t pa, void *ctx)
+{
+    struct table_check *c = ctx;
+    uint64_t e = leaf_entry(c->root, PHYSMAP_BASE + pa);
+    if (!(e & PTE_P) || (e & PTE_W)) {
+        log_error("mmu self-check: kernel page table at %llx must be read-only in the physical map",
+                  (unsigned long long)pa);
+        c->writable++;
+    }
+}
+
+struct descriptor_pointer {
+    uint16_t limit;
+    uint64_t base;
+} __attribute__((packed));
+
+static bool in_ro_after_boot(const struct descriptor_pointer *p)
+{
+    return p->base >= (uint64_t)__ro_after_boot_start && p->base + p->limit < (uint64_t)__ro_after_boot_end;
+}
+
+/* The GDT and IDT in use and every kernel page table: read-only at every address they have. */
+static unsigned check_read_only_after_boot(uint64_t root)
+{
+    unsigned bad = 0;
+    struct descriptor_pointer gdtr, idtr;
+    __asm__ volatile("sgdt %0\n sidt %1" : "=m"(gdtr), "=m"(idtr));
+    if (!in_ro_after_boot(&gdtr) || !in_ro_after_boot(&idtr)) {
+        log_error("mmu self-check: the GDT and IDT in use must lie in the read-only-after-boot section");
+        bad++;
+    }
+    for (uint64_t va = (uint64_t)__ro_after_boot_start; va < (uint64_t)__ro_after_boot_end; va += PAGE) {
+        uint64_t linked = leaf_entry(root, va), phys = leaf_entry(root, PHYSMAP_BASE + image_phys((const char *)va));
+        if (!(linked & PTE_P) || (linked & PTE_W) || !(phys & PTE_P) || (phys & PTE_W)) {
+            log_error("mmu self-check: GDT/IDT page %llx must be read-only, also in the physical map",
+                      (unsigned long long)va);
+            bad++;
+        }
+    }
+    struct table_check tables = {root, 0};
+    visit_kernel_tables(kernel_root, ROOT_LEVEL, check_table_read_only, &tables);
+    return bad + tables.writable;
+}
+
+#ifdef BASTION_DEBUG
+void arch_debug_write_protected(enum arch_protected what)
+{
+    struct descriptor_pointer idtr;
+    __asm__ volatile("sidt %0" : "=m"(idtr));
+    volatile uint8_t *target = what == ARCH_PROTECTED_IDT ? (volatile uint8_t *)idtr.base
+                               : what == ARCH_PROTECTED_TEXT_PHYSMAP
+                                   ? (volatile uint8_t *)arch_phys_to_virt(image_phys(__image_start))
+                                   : (volatile uint8_t *)table(kernel_root) + 8 * ENTRIES - 8;
+    log_info("test: writing %p, which must be read-only", (void *)target);
+    *target = *target; /* the same byte: if the write went through, nothing is damaged and the test fails */
+}
+#endif
+
 /*
  * Debug self-check of the kernel's own mappings: text not writable, rodata and
- * data not executable, stack guard pages absent, the physical map no-execute,
- * and the CPU's protection bits on. Returns the number of violations.
+ * data not executable, stack guard pages absent, the physical map no-execute
+ * and read-only over text and rodata, the GDT, IDT and kernel page tables
+ * read-only everywhere, and the CPU's protection bits on. Returns the number
+ * of violations.
  */
 unsigned arch_mmu_self_check(void)
 {
@@ -301,11 +466,19 @@ unsigned arch_mmu_self_check(void)
     uint64_t ro = leaf_entry(root, (uint64_t)__rodata_start);
     uint64_t data = leaf_entry(root, (uint64_t)__data_start);
     uint64_t phys = leaf_entry(root, PHYSMAP_BASE + KERNEL_LOAD_PHYS);
+    uint64_t phys_ro = leaf_entry(root, PHYSMAP_BASE + image_phys(__rodata_start));
+    uint64_t phys_data = leaf_entry(root, PHYSMAP_BASE + image_phys(__data_start));
 #define SELF_CHECK(cond, what) do { if (!(cond)) { log_error("mmu self-check: %s", what); bad++; } } while (0)
     SELF_CHECK((text & PTE_P) && !(text & PTE_W) && !(text & PTE_NX), "kernel text must be read+execute");
     SELF_CHECK((ro & PTE_P) && !(ro & PTE_W) && (ro & nx_bit) == nx_bit, "kernel rodata must be read-only, no-execute");
     SELF_CHECK((data & PTE_P) && (data & PTE_W) && (data & nx_bit) == nx_bit, "kernel data must be no-execute");
     SELF_CHECK((phys & nx_bit) == nx_bit, "the physical map must be no-execute");
+    SELF_CHECK((phys & PTE_P) && !(phys & PTE_W), "kernel text must be read-only in the physical map");
+    SELF_CHECK((phys_ro & PTE_P) && !(phys_ro & PTE_W) && (phys_ro & nx_bit) == nx_bit,
+               "kernel rodata must be read-only, no-execute in the physical map");
+    SELF_CHECK((phys_data & PTE_P) && (phys_data & PTE_W) && (phys_data & nx_bit) == nx_bit,
+               "kernel data must be no-execute in the physical map");
+    bad += check_read_only_after_boot(root);
     SELF_CHECK(!(leaf_entry(root, (uint64_t)boot_stack_guard) & PTE_P), "kernel stack guard page must be unmapped");
     SELF_CHECK(!(leaf_entry(root, (uint64_t)df_stack_guard) & PTE_P), "double-fault stack guard page must be unmapped");
     SELF_CHECK(!(leaf_entry(root, (uint64_t)nmi_stack_guard) & PTE_P), "NMI stack guard page must be unmapped");
@@ -314,6 +487,7 @@ unsigned arch_mmu_self_check(void)
     SELF_CHECK(!cpu_has_feature(BST_CPU_SMAP) || (read_cr4() & CR4_SMAP), "SMAP must be on");
     SELF_CHECK(!cpu_has_feature(BST_CPU_UMIP) || (read_cr4() & CR4_UMIP), "UMIP must be on");
     SELF_CHECK(!cpu_has_feature(BST_CPU_NX) || (rdmsr(MSR_EFER) & EFER_NXE), "NX must be on");
+    SELF_CHECK(read_cr0() & CR0_WP, "CR0.WP must be on (read-only pages bind the kernel too)");
 #undef SELF_CHECK
     return bad;
 }
