@@ -64,9 +64,9 @@ void arch_shutdown(uint64_t status) __attribute__((noreturn));
 /* Builds the kernel's final page tables (physical map + W^X image) and switches to them. */
 void arch_mmu_init(uint64_t max_phys, uint64_t (*alloc_page)(void));
 uint64_t arch_kernel_vspace_root(void);
-/* Debug: checks the kernel's own mappings and protection bits; returns the violations found. */
+/* Boot: checks the kernel's own mappings and protection bits (every build); returns the violations found. */
 unsigned arch_mmu_self_check(void);
-/* Debug: writes to something read-only after boot (the same value back); must fault. */
+/* Tests (test.panic=write-*): writes to something read-only after boot (the same value back); must fault. */
 enum arch_protected { ARCH_PROTECTED_IDT, ARCH_PROTECTED_TEXT_PHYSMAP, ARCH_PROTECTED_PAGE_TABLE };
 void arch_debug_write_protected(enum arch_protected what);
 

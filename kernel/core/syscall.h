@@ -22,8 +22,7 @@ void syscall_handle_call(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uin
 void syscall_handle_reply_recv(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
                                uint64_t a5, uint64_t number);
 
-#ifdef BASTION_DEBUG
+/* The MachineControl calls (kernel/core/syscall_debug.c). */
 void syscall_debug(struct tcb *caller, uint64_t number, uint64_t machine, uint64_t arg);
-#endif
 
 #endif

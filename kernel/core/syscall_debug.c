@@ -1,8 +1,10 @@
 /*
- * Debug-build system calls: print through the exchange frame, timer ticks,
- * CPU features, the invariant checker, cap inspection, fastpath counter.
- * Release builds (DEBUG=0) have none of them; powering off is the
- * MachineControl invocation (object/machine.c) in every build.
+ * The MachineControl system calls: print through the exchange frame, timer
+ * ticks, CPU features, cap inspection (every build: each is bounded and needs
+ * the cap, so a release kernel can print and be tested), and the invariant
+ * checker and fastpath counter (debug builds only; a release kernel answers
+ * BST_E_NOT_SUPPORTED after the authority check). Powering off is the
+ * MachineControl invocation (object/machine.c).
  *
  * Authority: every call but the null call names a MachineControl cap in rdi
  * (abi/bastion/syscall.h). Queries need its Read right; print and the
@@ -19,7 +21,6 @@
  *    system, so it exists only in debug builds and needs the Write right.
  *    Tests run it between cases; nothing else should hold that right.
  */
-#ifdef BASTION_DEBUG
 #include <bastion/syscall.h>
 #include "kernel/core/syscall.h"
 #include "kernel/core/cspace.h"
@@ -74,7 +75,7 @@ static void debug_puts(struct tcb *caller, uint64_t count)
     syscall_ok(caller, count, 0);
 }
 
-/* Tests use this to see what a slot holds; there is no such call in release builds. */
+/* Tests use this to see what a slot holds: bounded, and it reveals only the caller's own slots. */
 static void debug_cap_info(struct tcb *caller, uint64_t cptr)
 {
     struct lookup_result r = cspace_lookup(&caller->cspace_root.cap, cptr, CSPACE_WORD_BITS, false);
@@ -114,9 +115,14 @@ void syscall_debug(struct tcb *caller, uint64_t number, uint64_t machine, uint64
     case BST_SYS_DEBUG_PUTS: debug_puts(caller, arg); return;
     case BST_SYS_DEBUG_TICKS: syscall_ok(caller, kernel_ticks(), 0); return;
     case BST_SYS_DEBUG_CPUINFO: syscall_ok(caller, arch_cpu_features(), arch_tsc_hz()); return;
-    case BST_SYS_DEBUG_CHECK_INVARIANTS: syscall_ok(caller, invariants_check(), 0); return;
     case BST_SYS_DEBUG_CAP_INFO: debug_cap_info(caller, arg); return;
-    default: syscall_ok(caller, fastpath_hits, 0); return; /* BST_SYS_DEBUG_FASTPATH_HITS */
+#ifdef BASTION_DEBUG
+    case BST_SYS_DEBUG_CHECK_INVARIANTS: syscall_ok(caller, invariants_check(), 0); return;
+    case BST_SYS_DEBUG_FASTPATH_HITS: syscall_ok(caller, fastpath_hits, 0); return;
+#endif
+    default:
+        /* Unbounded or counted only in debug builds: the release kernel has no such call. */
+        syscall_fail(caller, number, BST_E_NOT_SUPPORTED, BST_ARG_NONE, 0, 0);
+        return;
     }
 }
-#endif

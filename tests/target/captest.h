@@ -31,6 +31,14 @@ struct cap_info {
 };
 struct cap_info cap_info(bst_cptr_t cptr);
 
+/* What an authorised call of a debug-build-only facility (the invariant checker,
+ * the fastpath counter) returns: the release kernel has neither. */
+#ifdef BASTION_DEBUG
+#define DEBUG_ONLY_RESULT BST_OK
+#else
+#define DEBUG_ONLY_RESULT BST_E_NOT_SUPPORTED
+#endif
+
 static inline uint64_t last_error_argument(void) { return bst_exchange->error.argument; }
 
 /*

@@ -437,7 +437,6 @@ static unsigned check_read_only_after_boot(uint64_t root)
     return bad + tables.writable;
 }
 
-#ifdef BASTION_DEBUG
 void arch_debug_write_protected(enum arch_protected what)
 {
     struct descriptor_pointer idtr;
@@ -449,7 +448,6 @@ void arch_debug_write_protected(enum arch_protected what)
     log_info("test: writing %p, which must be read-only", (void *)target);
     *target = *target; /* the same byte: if the write went through, nothing is damaged and the test fails */
 }
-#endif
 
 /*
  * Debug self-check of the kernel's own mappings: text not writable, rodata and
