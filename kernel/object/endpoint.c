@@ -10,8 +10,10 @@
 #include "kernel/object/endpoint.h"
 #include <bastion/error.h>
 #include <bastion/ipc.h>
+#include <bastion/syscall.h>
 #include "kernel/core/ipc.h"
 #include "kernel/core/sched.h"
+#include "kernel/core/syscall.h"
 #include "kernel/object/notification.h"
 #include "kernel/object/objects.h"
 
@@ -51,8 +53,8 @@ void endpoint_send(struct endpoint *ep, struct tcb *sender, const struct send_mo
             set_error(sender, BST_OK);
         return;
     }
-    if (!mode->blocking) {
-        set_error(sender, BST_E_WOULD_BLOCK);
+    if (!mode->blocking) { /* a failure like any other: the detail is written too */
+        syscall_fail(sender, BST_SYS_NBSEND, BST_E_WOULD_BLOCK, BST_ARG_NONE, 0, 0);
         return;
     }
     sender->ipc_badge = mode->badge;
@@ -82,7 +84,7 @@ void endpoint_receive(struct endpoint *ep, struct tcb *receiver, bool blocking)
         return;
     }
     if (!blocking) {
-        set_error(receiver, BST_E_WOULD_BLOCK);
+        syscall_fail(receiver, BST_SYS_NBRECV, BST_E_WOULD_BLOCK, BST_ARG_NONE, 0, 0);
         return;
     }
     ipc_block(receiver, &ep->queue, IPC_RECV);
