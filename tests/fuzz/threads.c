@@ -38,9 +38,10 @@ void fuzz_syscall_df_ac(struct fuzz_call *c)
     register uint64_t r10 __asm__("r10") = c->r10;
     register uint64_t r8 __asm__("r8") = c->r8;
     register uint64_t r9 __asm__("r9") = c->r9;
-    __asm__ volatile("pushfq\n\torq $0x40000, (%%rsp)\n\tpopfq\n\tstd\n\t"
+    /* Past the red zone: the compiler may keep locals below the stack pointer. */
+    __asm__ volatile("lea -128(%%rsp), %%rsp\n\tpushfq\n\torq $0x40000, (%%rsp)\n\tpopfq\n\tstd\n\t"
                      "syscall\n\t"
-                     "cld\n\tpushfq\n\tandq $~0x40000, (%%rsp)\n\tpopfq"
+                     "cld\n\tpushfq\n\tandq $~0x40000, (%%rsp)\n\tpopfq\n\tlea 128(%%rsp), %%rsp"
                      : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
                      :
                      : "rcx", "r11", "memory", "cc");
