@@ -21,6 +21,11 @@
  *                 code (a tight loop there needs preemption)
  *       unprotect the root task's own CSpace root, TCB, exchange frame and
  *                 fault handler are fair game for delete, revoke, suspend...
+ *       fpu       workers keep an x87 canary across a Yield: another
+ *                 thread's FPU state must never show through
+ *       spin      a worker sometimes spins without a system call (only
+ *                 preemption lets the others run again)
+ *     "all" is df,wild,fpu,spin.
  */
 #ifndef BASTION_FUZZ_H
 #define BASTION_FUZZ_H
@@ -35,6 +40,8 @@
 #define FLAG_DF (1u << 0)
 #define FLAG_WILD (1u << 1)
 #define FLAG_UNPROTECT (1u << 2)
+#define FLAG_FPU (1u << 3)
+#define FLAG_SPIN (1u << 4)
 
 /* ---- deterministic PRNG: splitmix64 */
 struct rng {
@@ -103,6 +110,7 @@ struct worker {
     uint64_t actions; /* system calls and faults made */
 };
 extern struct worker fuzz_workers[FUZZ_WORKERS];
+extern volatile uint64_t fuzz_fpu_leaks; /* x87 canaries that came back changed (flag fpu) */
 void worker_entry(uint64_t id) __attribute__((noreturn));
 uint64_t worker_stack_top(unsigned id);
 

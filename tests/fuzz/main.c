@@ -26,6 +26,8 @@ static struct fuzz_call ring[RING];
 static uint64_t ring_index[RING];
 static struct rng rng;
 static uint64_t resets;
+static uint64_t results[BST_E_COUNT];                /* how the root task's calls ended */
+static uint64_t invocations_ok[BST_INV_LABEL_COUNT]; /* successful invocations per label */
 static const uint8_t data_marker __attribute__((used)) = 1; /* in .data's neighbourhood: ends our code */
 static uint64_t data_word = 1;                                /* .data: everything below is text or rodata */
 
@@ -53,7 +55,14 @@ static unsigned parse_flags(void)
     static const struct {
         const char *name;
         unsigned flag;
-    } names[] = {{"all", FLAG_DF | FLAG_WILD}, {"df", FLAG_DF}, {"wild", FLAG_WILD}, {"unprotect", FLAG_UNPROTECT}};
+    } names[] = {
+        {"all", FLAG_DF | FLAG_WILD | FLAG_FPU | FLAG_SPIN},
+        {"df", FLAG_DF},
+        {"wild", FLAG_WILD},
+        {"unprotect", FLAG_UNPROTECT},
+        {"fpu", FLAG_FPU},
+        {"spin", FLAG_SPIN},
+    };
     unsigned flags = 0;
     while (*at && *at != ' ') {
         for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -92,7 +101,40 @@ static uint64_t any_word(void)
 
 static uint64_t maybe(uint64_t likely)
 {
-    return rng_chance(&rng, 85) ? likely : any_word();
+    return rng_chance(&rng, 95) ? likely : any_word();
+}
+
+/* A label the object at cptr understands (most of the time the call should get somewhere). */
+static uint64_t label_for(uint64_t cptr)
+{
+    static const uint8_t tcb[] = {BST_TCB_CONFIGURE, BST_TCB_SET_PRIORITY, BST_TCB_SET_MCP,
+                                  BST_TCB_READ_REGISTERS, BST_TCB_WRITE_REGISTERS, BST_TCB_RESUME,
+                                  BST_TCB_SUSPEND, BST_TCB_BIND_NOTIFICATION, BST_TCB_UNBIND_NOTIFICATION};
+    struct rng *r = &rng;
+    struct bst_result info = bst_syscall3(BST_SYS_DEBUG_CAP_INFO, cptr, 0, 0);
+    switch (info.error == BST_OK ? info.value0 & 0xff : BST_OBJ_NULL) {
+    case BST_OBJ_UNTYPED: return BST_UNTYPED_RETYPE;
+    case BST_OBJ_CNODE: return BST_CNODE_COPY + rng_below(r, BST_CNODE_REVOKE - BST_CNODE_COPY + 1);
+    case BST_OBJ_TCB: return tcb[rng_below(r, sizeof(tcb))];
+    case BST_OBJ_FRAME_4K: case BST_OBJ_FRAME_2M: return BST_FRAME_MAP + rng_below(r, 3);
+    case BST_OBJ_PAGE_TABLE: case BST_OBJ_PAGE_DIRECTORY: case BST_OBJ_PDPT:
+        return BST_PAGE_TABLE_MAP + rng_below(r, 2);
+    case BST_OBJ_IRQ_CONTROL: return BST_IRQ_CONTROL_GET;
+    case BST_OBJ_IRQ_HANDLER: return BST_IRQ_HANDLER_SET_NOTIFICATION + rng_below(r, 3);
+    case BST_OBJ_IOPORT_CONTROL: return BST_IOPORT_CONTROL_ISSUE;
+    case BST_OBJ_IOPORT: return BST_IOPORT_BIND;
+    default: return 1 + rng_below(r, BST_INV_LABEL_COUNT - 1);
+    }
+}
+
+/* Size bits that fit the type (Retype), now and then anything. */
+static uint64_t size_bits_for(uint64_t type)
+{
+    switch (type) {
+    case BST_OBJ_UNTYPED: return 4 + rng_below(&rng, 15);
+    case BST_OBJ_CNODE: return 1 + rng_below(&rng, 8);
+    default: return rng_chance(&rng, 90) ? 0 : rng_below(&rng, 25);
+    }
 }
 
 /* Well-formed enough to get past the first checks: argument templates per label. */
@@ -102,7 +144,7 @@ static void template_words(uint64_t label, uint64_t *w)
     switch (label) {
     case BST_UNTYPED_RETYPE:
         w[0] = maybe(rng_below(r, BST_OBJ_TYPE_COUNT + 1));
-        w[1] = maybe(rng_below(r, 25));
+        w[1] = maybe(size_bits_for(w[0]));
         w[2] = maybe(BST_CAP_ROOT_CNODE);
         w[3] = maybe(0);
         w[4] = maybe(0);
@@ -110,14 +152,20 @@ static void template_words(uint64_t label, uint64_t *w)
         w[6] = maybe(1 + rng_below(r, 4));
         break;
     case BST_CNODE_COPY: case BST_CNODE_MINT: case BST_CNODE_MOVE: case BST_CNODE_MUTATE:
-        w[0] = maybe(arena_slot());
-        w[1] = maybe(64);
+        if (rng_chance(r, 70)) { /* through the root CNode (guarded: depth 64) */
+            w[0] = maybe(arena_slot());
+            w[1] = maybe(64);
+        } else { /* into a small unguarded CNode: its radix is the depth */
+            uint64_t radix = 2u << rng_below(r, 3); /* 2, 4 or 8: the set-up's small CNodes */
+            w[1] = maybe(radix);
+            w[0] = maybe(rng_below(r, 1ull << radix));
+        }
         w[2] = maybe(BST_CAP_ROOT_CNODE);
         w[3] = maybe(busy_slot());
         w[4] = maybe(64);
         w[5] = maybe(rng_below(r, 32));
         w[6] = maybe(rng_below(r, 16));
-        w[7] = maybe(rng_below(r, 66));
+        w[7] = maybe(rng_chance(r, 80) ? 0 : rng_below(r, 66));
         break;
     case BST_CNODE_DELETE: case BST_CNODE_REVOKE:
         w[0] = maybe(rng_chance(r, 50) ? busy_slot() : arena_slot());
@@ -126,7 +174,7 @@ static void template_words(uint64_t label, uint64_t *w)
     case BST_TCB_CONFIGURE:
         w[0] = maybe(arena(K_WCN_GUARDED));
         w[1] = maybe(rng_chance(r, 50) ? BST_CAP_ROOT_VSPACE : arena(K_PML4));
-        w[2] = maybe(arena(K_FR0 + (unsigned)rng_below(r, 2)));
+        w[2] = maybe(rng_chance(r, 50) ? arena(K_FR0 + (unsigned)rng_below(r, 2)) : arena_slot()); /* also frames made by calls */
         w[3] = maybe(gen_address(r));
         w[4] = maybe(fuzz_slots.fault_ep_badged[rng_below(r, FUZZ_WORKERS)]);
         break;
@@ -143,7 +191,8 @@ static void template_words(uint64_t label, uint64_t *w)
         break;
     case BST_PAGE_TABLE_MAP: case BST_FRAME_MAP:
         w[0] = maybe(rng_chance(r, 50) ? BST_CAP_ROOT_VSPACE : arena(K_PML4));
-        w[1] = maybe(gen_address(r));
+        /* Half the time where the set-up's spare address space has tables (setup.c). */
+        w[1] = maybe(rng_chance(r, 50) ? 0x40000000 + (rng_below(r, 1024) << 12) : gen_address(r));
         w[2] = maybe(rng_below(r, 32)); /* every rights mix, W+X too */
         w[3] = maybe(rng_below(r, 4));
         break;
@@ -180,12 +229,16 @@ static void choose_call(struct fuzz_call *c)
         c->number = gen_word(r);
     c->rdi = root_cptr();
     uint64_t label = rng_chance(r, 90) ? 1 + rng_below(r, BST_INV_LABEL_COUNT - 1) : gen_word(r);
+    if (c->number == BST_SYS_CALL && rng_chance(r, 70))
+        label = label_for(c->rdi);
+    if (c->number == BST_SYS_CALL && label >= BST_CNODE_COPY && label <= BST_CNODE_REVOKE && rng_chance(r, 40))
+        c->rdi = rng_chance(r, 70) ? BST_CAP_ROOT_CNODE : arena(K_CN2 + (unsigned)rng_below(r, 6));
     unsigned length = (unsigned)(rng_chance(r, 80) ? rng_below(r, 10) : rng_below(r, 128));
     c->rsi = rng_chance(r, 92) ? bst_msginfo(label, (unsigned)rng_below(r, 4), length) : gen_word(r);
     uint64_t w[BST_MSG_MAX_WORDS];
     for (unsigned i = 0; i < BST_MSG_MAX_WORDS; i++)
         w[i] = i < 10 || rng_chance(r, 10) ? any_word() : 0;
-    if (c->number == BST_SYS_CALL && rng_chance(r, 60))
+    if (c->number == BST_SYS_CALL && rng_chance(r, 80))
         template_words(bst_msginfo_label(c->rsi), w);
     c->rdx = w[0];
     c->r10 = w[1];
@@ -365,10 +418,15 @@ int main(void)
             return fail(i, "an error code the ABI does not have", c->rax);
         if (c->rax != BST_OK && c->rax != bst_exchange->error.code)
             return fail(i, "the error detail names another code", bst_exchange->error.code);
+        results[c->rax]++;
+        if (c->rax == BST_OK && c->number == BST_SYS_CALL && bst_msginfo_label(c->rsi) < BST_INV_LABEL_COUNT)
+            invocations_ok[bst_msginfo_label(c->rsi)]++;
         if ((i + 1) % opt.check == 0) {
             uint64_t v = invariant_violations();
             if (v)
                 return fail(i, "the kernel's invariant checker found violations", v);
+            if (fuzz_fpu_leaks)
+                return fail(i, "a thread's x87 state changed across a Yield: FPU state is shared", fuzz_fpu_leaks);
         }
         if ((i + 1) % YIELD_EVERY == 0)
             yield();
@@ -383,7 +441,7 @@ int main(void)
             if (!fuzz_setup(opt.seed + resets))
                 return EXIT_SETUP;
         }
-        if ((i + 1) % 100000 == 0)
+        if ((i + 1) % 50000 == 0)
             bst_printf("fuzz: seed %llu call %llu: ok (worker actions %llu, faults handled %llu, ticks %llu)\n",
                        (unsigned long long)opt.seed, (unsigned long long)i + 1,
                        (unsigned long long)worker_actions(), (unsigned long long)fuzz_handler.faults,
@@ -399,6 +457,13 @@ int main(void)
                (unsigned long long)fuzz_handler.restarted, (unsigned long long)fuzz_handler.stopped,
                (unsigned long long)fuzz_handler.rewritten, (unsigned long long)fuzz_handler.resumed,
                (unsigned long long)resets, (unsigned long long)(bst_debug_ticks() - start_ticks));
+    bst_printf("fuzz: results:");
+    for (unsigned e = 0; e < BST_E_COUNT; e++)
+        bst_printf(" %s %llu;", bst_error_name(e), (unsigned long long)results[e]);
+    bst_printf("\nfuzz: successful invocations by label:");
+    for (unsigned l = 1; l < BST_INV_LABEL_COUNT; l++)
+        bst_printf(" %u:%llu", l, (unsigned long long)invocations_ok[l]);
+    bst_printf("\n");
     bst_printf("fuzz: seed %llu calls %llu: ok\n", (unsigned long long)opt.seed, (unsigned long long)opt.calls);
     return 0;
 }

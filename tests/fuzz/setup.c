@@ -80,9 +80,18 @@ uint64_t worker_configure(unsigned i)
                              fuzz_slots.fault_ep_badged[i]);
 }
 
+/* The calls may have put anything in a worker's TCB slot: a Call on an endpoint there would block us. */
+static bool is_tcb(bst_cptr_t slot)
+{
+    struct bst_result r = bst_syscall3(BST_SYS_DEBUG_CAP_INFO, slot, 0, 0);
+    return r.error == BST_OK && (r.value0 & 0xff) == BST_OBJ_TCB;
+}
+
 void worker_restart(unsigned i)
 {
     uint64_t regs[BST_REG_RDI + 1];
+    if (!is_tcb(arena(K_WTCB0 + i)))
+        return;
     bst_tcb_suspend(arena(K_WTCB0 + i));
     worker_configure(i);
     worker_start_registers(i, regs);
@@ -184,9 +193,12 @@ out:
 
 void fuzz_teardown(void)
 {
-    for (unsigned i = 0; i < FUZZ_WORKERS; i++)
-        bst_tcb_suspend(arena(K_WTCB0 + i));
-    bst_tcb_suspend(fuzz_slots.handler_tcb);
+    for (unsigned i = 0; i < FUZZ_WORKERS; i++) {
+        if (is_tcb(arena(K_WTCB0 + i)))
+            bst_tcb_suspend(arena(K_WTCB0 + i));
+    }
+    if (is_tcb(fuzz_slots.handler_tcb))
+        bst_tcb_suspend(fuzz_slots.handler_tcb);
     bst_cnode_revoke(R, fuzz_slots.carve, D);
     /* Everything else the calls left anywhere above the boot caps: copies, IRQ handlers, ports. */
     for (uint64_t slot = fuzz_slots.carve + 1; slot < (1u << BST_ROOT_CNODE_RADIX); slot++)

@@ -14,6 +14,7 @@
 static uint8_t stacks[FUZZ_WORKERS + 1][STACK_BYTES] __attribute__((aligned(4096)));
 
 struct worker fuzz_workers[FUZZ_WORKERS];
+volatile uint64_t fuzz_fpu_leaks;
 struct fault_handler fuzz_handler;
 
 uint64_t worker_stack_top(unsigned id) { return (uint64_t)(stacks[id] + STACK_BYTES - sizeof(uint64_t)); }
@@ -169,12 +170,33 @@ static void worker_fault(struct worker *w)
     }
 }
 
+/*
+ * An x87 value of our own kept across a Yield: if the kernel shares the FPU
+ * between threads, another worker's canary shows through. (Only x87: the
+ * kernel does not enable SSE for user mode, so SSE instructions fault.)
+ */
+static void worker_fpu_canary(struct worker *w)
+{
+    uint64_t mine = (uint64_t)(w->id + 1) << 32 | (w->actions & 0xffffffu), back = 0;
+    __asm__ volatile("fninit\n\tfildq %0" ::"m"(mine));
+    struct fuzz_call y = {.number = BST_SYS_YIELD};
+    fuzz_syscall(&y);
+    __asm__ volatile("fistpq %0" : "=m"(back));
+    if (back != mine)
+        fuzz_fpu_leaks++;
+}
+
 void worker_entry(uint64_t id)
 {
     struct worker *w = &fuzz_workers[id % FUZZ_WORKERS];
     for (;;) {
         w->actions++;
-        if (rng_chance(&w->rng, 8))
+        if ((fuzz_env.flags & FLAG_SPIN) && rng_chance(&w->rng, 1))
+            for (;;)
+                __asm__ volatile("pause"); /* no system call ever again: only preemption helps */
+        if ((fuzz_env.flags & FLAG_FPU) && rng_chance(&w->rng, 20))
+            worker_fpu_canary(w);
+        else if (rng_chance(&w->rng, 8))
             worker_fault(w);
         else
             worker_syscall(w);
@@ -188,6 +210,11 @@ void worker_entry(uint64_t id)
 static uint64_t handler_invoke(bst_cptr_t cap, uint64_t label, unsigned n, const uint64_t *words)
 {
     struct bst_exchange *x = fuzz_handler.exchange;
+    /* The root task's calls may have put an endpoint where the TCB was: a Call there would block us. */
+    struct fuzz_call info = {.number = BST_SYS_DEBUG_CAP_INFO, .rdi = cap};
+    fuzz_syscall(&info);
+    if (info.rax != BST_OK || (info.out_rdx & 0xff) != BST_OBJ_TCB)
+        return BST_E_WRONG_TYPE;
     for (unsigned i = BST_MSG_REGISTER_WORDS; i < n; i++)
         x->msg[i] = words[i];
     struct fuzz_call c = {BST_SYS_CALL, cap, bst_msginfo(label, 0, n), words[0], n > 1 ? words[1] : 0,
