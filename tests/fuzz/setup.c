@@ -20,6 +20,11 @@
 
 struct fuzz_slots fuzz_slots;
 
+/* Slots below the carved untyped that were empty at boot: calls may fill them, teardown empties them. */
+#define LOW_SLOTS 256
+static bool low_slot_was_empty[LOW_SLOTS];
+static bool low_slots_recorded;
+
 bst_cptr_t arena(unsigned k) { return fuzz_env.arena_first + k; }
 
 static uint64_t step_error;
@@ -151,6 +156,11 @@ bool fuzz_setup(uint64_t seed)
     for (unsigned i = 0; i < FUZZ_WORKERS; i++)
         s->fault_ep_badged[i] = e + 4 + i;
     fuzz_env.arena_first = e + FUZZ_INFRA_SLOTS;
+    for (bst_cptr_t slot = 1; !low_slots_recorded && slot < e && slot < LOW_SLOTS; slot++) {
+        struct bst_result r = bst_syscall3(BST_SYS_DEBUG_CAP_INFO, slot, 0, 0);
+        low_slot_was_empty[slot] = r.error == BST_OK && (r.value0 & 0xff) == BST_OBJ_NULL;
+    }
+    low_slots_recorded = true;
     /* Carved once: a reset revokes it, which makes all of it free again. */
     struct bst_result info = bst_syscall3(BST_SYS_DEBUG_CAP_INFO, s->carve, 0, 0);
     if ((info.error != BST_OK || (info.value0 & 0xff) != BST_OBJ_UNTYPED) &&
@@ -203,4 +213,8 @@ void fuzz_teardown(void)
     /* Everything else the calls left anywhere above the boot caps: copies, IRQ handlers, ports. */
     for (uint64_t slot = fuzz_slots.carve + 1; slot < (1u << BST_ROOT_CNODE_RADIX); slot++)
         bst_cnode_delete(R, slot, D);
+    for (uint64_t slot = 1; slot < fuzz_slots.carve && slot < LOW_SLOTS; slot++) {
+        if (low_slot_was_empty[slot])
+            bst_cnode_delete(R, slot, D);
+    }
 }
