@@ -25,7 +25,9 @@
  *                 thread's FPU state must never show through
  *       spin      a worker sometimes spins without a system call (only
  *                 preemption lets the others run again)
- *     "all" is df,wild,fpu,spin.
+ *       stale     the workers' exchange frames come from an untyped the
+ *                 calls revoke and retype: a thread may outlive its frame
+ *     "all" is df,wild,fpu,spin,stale.
  */
 #ifndef BASTION_FUZZ_H
 #define BASTION_FUZZ_H
@@ -42,6 +44,7 @@
 #define FLAG_UNPROTECT (1u << 2)
 #define FLAG_FPU (1u << 3)
 #define FLAG_SPIN (1u << 4)
+#define FLAG_STALE (1u << 5)
 
 /* ---- deterministic PRNG: splitmix64 */
 struct rng {

@@ -56,7 +56,8 @@ static unsigned parse_flags(void)
         const char *name;
         unsigned flag;
     } names[] = {
-        {"all", FLAG_DF | FLAG_WILD | FLAG_FPU | FLAG_SPIN},
+        {"all", FLAG_DF | FLAG_WILD | FLAG_FPU | FLAG_SPIN | FLAG_STALE},
+        {"stale", FLAG_STALE},
         {"df", FLAG_DF},
         {"wild", FLAG_WILD},
         {"unprotect", FLAG_UNPROTECT},
@@ -168,7 +169,7 @@ static void template_words(uint64_t label, uint64_t *w)
         w[7] = maybe(rng_chance(r, 80) ? 0 : rng_below(r, 66));
         break;
     case BST_CNODE_DELETE: case BST_CNODE_REVOKE:
-        w[0] = maybe(rng_chance(r, 50) ? busy_slot() : arena_slot());
+        w[0] = maybe(rng_chance(r, 20) ? busy_slot() : arena_slot()); /* the set-up lasts a while */
         w[1] = maybe(64);
         break;
     case BST_TCB_CONFIGURE:
@@ -193,8 +194,10 @@ static void template_words(uint64_t label, uint64_t *w)
         w[0] = maybe(rng_chance(r, 50) ? BST_CAP_ROOT_VSPACE : arena(K_PML4));
         /* Half the time where the set-up's spare address space has tables (setup.c). */
         w[1] = maybe(rng_chance(r, 50) ? 0x40000000 + (rng_below(r, 1024) << 12) : gen_address(r));
-        w[2] = maybe(rng_below(r, 32)); /* every rights mix, W+X too */
-        w[3] = maybe(rng_below(r, 4));
+        static const uint8_t usual_rights[] = {BST_RIGHT_READ, BST_RIGHT_READ | BST_RIGHT_WRITE,
+                                               BST_RIGHT_READ | BST_RIGHT_EXECUTE};
+        w[2] = maybe(rng_chance(r, 50) ? usual_rights[rng_below(r, 3)] : rng_below(r, 32)); /* W+X too */
+        w[3] = maybe(rng_chance(r, 80) ? BST_CACHE_WRITE_BACK : rng_below(r, 4));
         break;
     case BST_IRQ_CONTROL_GET:
         w[0] = maybe(rng_below(r, 26));
@@ -430,8 +433,10 @@ int main(void)
         }
         if ((i + 1) % YIELD_EVERY == 0)
             yield();
-        if ((i + 1) % REVIVE_EVERY == 0)
+        if ((i + 1) % REVIVE_EVERY == 0) {
             worker_restart((unsigned)rng_below(&rng, FUZZ_WORKERS));
+            fuzz_remap_spare();
+        }
         if ((i + 1) % opt.reset == 0) {
             fuzz_teardown();
             resets++;

@@ -85,12 +85,28 @@ uint64_t worker_configure(unsigned i)
                              fuzz_slots.fault_ep_badged[i]);
 }
 
-/* The calls may have put anything in a worker's TCB slot: a Call on an endpoint there would block us. */
-static bool is_tcb(bst_cptr_t slot)
+/* The calls may have put anything in a set-up slot: a Call on an endpoint there would block us. */
+static bool has_type(bst_cptr_t slot, uint64_t type)
 {
     struct bst_result r = bst_syscall3(BST_SYS_DEBUG_CAP_INFO, slot, 0, 0);
-    return r.error == BST_OK && (r.value0 & 0xff) == BST_OBJ_TCB;
+    return r.error == BST_OK && (r.value0 & 0xff) == type;
 }
+static bool is_tcb(bst_cptr_t slot) { return has_type(slot, BST_OBJ_TCB); }
+
+/* The calls unmap the spare tables all the time: put them back (errors are fine). */
+void fuzz_remap_spare(void)
+{
+    static const struct {
+        unsigned k;
+        uint64_t type, vaddr;
+    } tables[] = {{K_PDPT, BST_OBJ_PDPT, 0}, {K_PD, BST_OBJ_PAGE_DIRECTORY, SPARE_VADDR},
+                  {K_PT, BST_OBJ_PAGE_TABLE, SPARE_VADDR}};
+    for (unsigned i = 0; i < 3; i++) {
+        if (has_type(arena(tables[i].k), tables[i].type))
+            bst_page_table_map(arena(tables[i].k), arena(K_PML4), tables[i].vaddr);
+    }
+}
+
 
 void worker_restart(unsigned i)
 {
@@ -112,7 +128,9 @@ static void start_threads(uint64_t seed)
         w->rng.state = seed * 0x100000001b3ull + i + 1;
         w->exchange = (struct bst_exchange *)(WORKER_EXCHANGE_BASE + i * BST_PAGE_SIZE);
         retype(s->carve, BST_OBJ_TCB, 0, K_WTCB0 + i, "worker tcb");
-        retype(s->carve, BST_OBJ_FRAME_4K, 0, K_WFRAME0 + i, "worker frame");
+        /* With "stale", from an untyped the calls revoke and retype while the thread lives on. */
+        retype(fuzz_env.flags & FLAG_STALE ? arena(K_UT_SMALL) : s->carve, BST_OBJ_FRAME_4K, 0, K_WFRAME0 + i,
+               "worker frame");
         ok(bst_frame_map(arena(K_WFRAME0 + i), BST_CAP_ROOT_VSPACE, (uint64_t)w->exchange,
                          BST_RIGHT_READ | BST_RIGHT_WRITE, BST_CACHE_WRITE_BACK), "map worker exchange");
         ok(bst_cnode_mint(R, s->fault_ep_badged[i], D, R, s->fault_ep, D, BST_RIGHTS_ALL, i + 1, 0),

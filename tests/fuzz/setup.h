@@ -32,5 +32,6 @@ bool fuzz_setup(uint64_t seed);
 void fuzz_teardown(void);
 uint64_t worker_configure(unsigned i);
 void worker_restart(unsigned i);
+void fuzz_remap_spare(void);
 
 #endif

@@ -447,6 +447,19 @@ CASE_WITH_SCRATCH(endpoint_deleted_under_blocked_sender)
     return 0;
 }
 
+/* Nobody waiting: NBSend and NBRecv fail with would-block and, like every failure, write the detail. */
+CASE_WITH_SCRATCH(would_block_writes_the_detail)
+{
+    static const uint64_t calls[] = {BST_SYS_NBSEND, BST_SYS_NBRECV};
+    CHECK(make(BST_OBJ_ENDPOINT, 0, 1) == BST_OK);
+    for (unsigned i = 0; i < 2; i++) {
+        bst_exchange->error = (struct bst_error_detail){BST_E_RANGE, 7, 7, 7, 7, 7}; /* stale on purpose */
+        DENIED(raw(calls[i], S(1), bst_msginfo(0, 0, 0)), BST_E_WOULD_BLOCK, BST_ARG_NONE);
+        CHECK(detail()->syscall == calls[i]);
+    }
+    return 0;
+}
+
 static const char *device_untyped_case(void)
 {
     const char *why = scratch_untyped(UT_BITS) ? device_untyped_holds_no_kernel_objects() : "no scratch untyped";
@@ -468,5 +481,6 @@ const struct test_case attack_cases[] = {
     {"attack: CNode exhaustion", cnode_exhaustion},
     {"attack: revoke while a cap is in flight in an IPC", revoke_while_cap_in_flight},
     {"attack: endpoint deleted under a blocked sender", endpoint_deleted_under_blocked_sender},
+    {"attack: NBSend/NBRecv with nobody waiting write the would-block detail", would_block_writes_the_detail},
 };
 const unsigned attack_case_count = sizeof(attack_cases) / sizeof(attack_cases[0]);
