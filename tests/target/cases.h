@@ -27,5 +27,6 @@ DECLARE_SUITE(rights);  /* rights_cases.c: the rights each invocation needs (abi
 DECLARE_SUITE(fpu);     /* fpu_cases.c: FPU/SIMD state per thread, SSE code, FP exceptions */
 DECLARE_SUITE(authority); /* authority_cases.c: MachineControl, kernel ports, one port owner */
 DECLARE_SUITE(wx);      /* wx_cases.c: W^X per frame across aliases */
+DECLARE_SUITE(attack);  /* attack_cases.c: generic attacks of issue 9, each denied with state unchanged */
 
 #endif

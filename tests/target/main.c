@@ -14,6 +14,7 @@ static const struct test_suite suites[] = {
     {fpu_cases, &fpu_case_count},
     {authority_cases, &authority_case_count},
     {wx_cases, &wx_case_count},
+    {attack_cases, &attack_case_count},
 };
 
 int main(void)
