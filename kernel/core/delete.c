@@ -16,13 +16,14 @@ struct slot cdt_boot_root;
  */
 static struct container_state *destroy_stack;
 
-/* Work done since the last preemption check. */
+/* Units of work done since the last preemption check. */
 static unsigned work;
 
-/* Counts units of work; at every limit-th one, true when an interrupt is waiting. */
-static bool preempt_after(unsigned limit)
+/* Counts work; once a budget's worth is done, true when an interrupt is waiting. */
+static bool preempt_after(unsigned units)
 {
-    if (++work < limit)
+    work += units;
+    if (work < PREEMPT_BUDGET)
         return false;
     work = 0;
     return preempt_requested();
@@ -92,7 +93,7 @@ static bool revoke_children(struct slot *slot)
 {
     struct slot *at = slot;
     while (slot->first_child) {
-        if (preempt_after(PREEMPT_DELETIONS))
+        if (preempt_after(PREEMPT_DELETE_UNITS))
             return false;
         while (at->first_child)
             at = at->first_child;
@@ -111,7 +112,7 @@ static bool revoke_children(struct slot *slot)
 static bool lift_children(struct slot *slot)
 {
     while (slot->first_child) {
-        if (preempt_after(PREEMPT_DELETIONS))
+        if (preempt_after(PREEMPT_DELETE_UNITS))
             return false;
         cdt_lift_first_child(slot);
     }
@@ -144,11 +145,11 @@ static bool drain(void)
         struct slot *s = &c->slots[c->resume];
         if (cap_is_null(&s->cap)) {
             c->resume++; /* scanning an empty CNode is work too */
-            if (preempt_after(PREEMPT_SCANNED))
+            if (preempt_after(PREEMPT_SCAN_UNITS))
                 return false;
             continue;
         }
-        if (preempt_after(PREEMPT_DELETIONS) || !delete_one(s))
+        if (preempt_after(PREEMPT_DELETE_UNITS) || !delete_one(s))
             return false; /* c->resume still names s: the next drain finishes it */
     }
     return true;

@@ -14,10 +14,15 @@
 #include <bastion/error.h>
 #include "kernel/arch/arch.h"
 
-/* Work between checks: about 1,000-2,000 instructions of deletion, scanning or zeroing. */
-#define PREEMPT_DELETIONS 8u      /* caps deleted (or children lifted) */
-#define PREEMPT_SCANNED 64u       /* empty slots passed over */
-#define PREEMPT_ZERO_BYTES 8192u  /* bytes zeroed by one memset (1,024 stores) */
+/*
+ * Work between checks, about 1,000-2,000 instructions: 8 caps deleted (or
+ * copies moved up), 64 empty slots passed over, or 8 KiB zeroed (1,024
+ * stores). Deleting and scanning share one budget, in units.
+ */
+#define PREEMPT_BUDGET 64u        /* units between checks */
+#define PREEMPT_DELETE_UNITS 8u   /* one cap deleted or one copy moved up */
+#define PREEMPT_SCAN_UNITS 1u     /* one empty slot passed over */
+#define PREEMPT_ZERO_BYTES 8192u  /* bytes zeroed between checks */
 
 /* Kernel-internal result of an invocation that stopped at a preemption point:
  * the caller's Call is rewound (core/invoke.c), never reported to user level. */

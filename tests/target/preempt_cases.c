@@ -30,6 +30,7 @@
 #define EP_UT_BITS 20          /* 1 MiB: room for 32768 endpoints */
 #define EP_COUNT 20000u
 #define EP_BATCH 256u
+#define COPIES 5000u
 #define ROOT_PRIORITY 128      /* the harness's */
 #define PEEK_ADDR 0x381000ull   /* in the page table of the root's stack (as process_cases) */
 #define RW (BST_RIGHT_READ | BST_RIGHT_WRITE)
@@ -153,8 +154,55 @@ CASE_WITH_SCRATCH(large_retype_and_revoke_finish)
     return 0;
 }
 
+/*
+ * Delete of the only cap to a CNode full of last caps: the endpoints die as
+ * the CNode is emptied, which may stop for the timer and be finished by the
+ * next invocation. Either way, by the time a Retype looks at their untyped,
+ * it has no children left: the whole of it is free again.
+ */
+CASE_WITH_SCRATCH(delete_of_a_full_cnode_finishes)
+{
+    CHECK(bst_untyped_retype(S(0), BST_OBJ_CNODE, CNODE_RADIX, ROOT, 0, 0, BIG_CNODE, 1) == BST_OK);
+    CHECK(bst_untyped_retype(S(0), BST_OBJ_UNTYPED, EP_UT_BITS, ROOT, 0, 0, EP_UT, 1) == BST_OK);
+    for (int round = 0; round < 3; round++) {
+        CHECK(make_endpoints() == BST_OK);
+        CHECK(bst_cnode_delete(ROOT, BIG_CNODE, ROOT_DEPTH) == BST_OK);
+        CHECK(cap_info(BIG_CNODE).type == BST_OBJ_NULL);
+        CHECK(bst_cnode_delete(ROOT, OLDEST_EP, ROOT_DEPTH) == BST_OK);
+        /* All EP_UT_BITS in one object: only if every endpoint is gone. */
+        CHECK(bst_untyped_retype(EP_UT, BST_OBJ_UNTYPED, EP_UT_BITS, ROOT, 0, 0, S(20), 1) == BST_OK);
+        CHECK(bst_cnode_delete(ROOT, S(20), ROOT_DEPTH) == BST_OK);
+        /* A new CNode for the next round, from memory never used by the dead one. */
+        CHECK(bst_untyped_retype(S(0), BST_OBJ_CNODE, CNODE_RADIX, ROOT, 0, 0, BIG_CNODE, 1) == BST_OK);
+    }
+    return 0;
+}
+
+/* Delete of a cap with many copies moves them up one at a time: they all survive it. */
+CASE_WITH_SCRATCH(delete_of_a_cap_with_many_copies)
+{
+    CHECK(bst_untyped_retype(S(0), BST_OBJ_CNODE, CNODE_RADIX, ROOT, 0, 0, BIG_CNODE, 1) == BST_OK);
+    CHECK(bst_untyped_retype(S(0), BST_OBJ_ENDPOINT, 0, ROOT, 0, 0, OLDEST_EP, 1) == BST_OK);
+    CHECK(bst_cnode_copy(ROOT, S(7), ROOT_DEPTH, ROOT, OLDEST_EP, ROOT_DEPTH, BST_RIGHTS_ALL) == BST_OK);
+    for (unsigned i = 1; i <= COPIES; i++)
+        CHECK(bst_cnode_copy(BIG_CNODE, i, CNODE_RADIX, ROOT, S(7), ROOT_DEPTH, BST_RIGHTS_ALL) == BST_OK);
+    CHECK(bst_cnode_delete(ROOT, S(7), ROOT_DEPTH) == BST_OK);
+    CHECK(cap_info(S(7)).type == BST_OBJ_NULL);
+    CHECK(cap_info(OLDEST_EP).type == BST_OBJ_ENDPOINT);
+    /* The copies are still there (a copy of one works), now under the original... */
+    CHECK(bst_cnode_copy(ROOT, S(8), ROOT_DEPTH, BIG_CNODE, COPIES, CNODE_RADIX, BST_RIGHTS_ALL) == BST_OK);
+    /* ...so revoking the original removes them all, and the endpoint lives on. */
+    CHECK(bst_cnode_revoke(ROOT, OLDEST_EP, ROOT_DEPTH) == BST_OK);
+    CHECK(cap_info(S(8)).type == BST_OBJ_NULL);
+    CHECK_FAILS(bst_cnode_delete(BIG_CNODE, 1, CNODE_RADIX), BST_E_INVALID_CAP, 0);
+    CHECK(cap_info(OLDEST_EP).type == BST_OBJ_ENDPOINT);
+    return 0;
+}
+
 const struct test_case preempt_cases[] = {
     {"preempt: a large retype and revoke finish, bad arguments change nothing", large_retype_and_revoke_finish},
     {"preempt: the timer is served inside a long retype and revoke", timer_served_inside_long_calls},
+    {"preempt: delete of a CNode full of last caps finishes before memory is reused", delete_of_a_full_cnode_finishes},
+    {"preempt: delete of a cap with many copies keeps the copies", delete_of_a_cap_with_many_copies},
 };
 const unsigned preempt_case_count = sizeof(preempt_cases) / sizeof(preempt_cases[0]);
