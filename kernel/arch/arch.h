@@ -125,6 +125,9 @@ void arch_vspace_clear_user(uint64_t root);
 void arch_timer_init(void);
 uint64_t arch_tsc_hz(void);
 uint64_t arch_timer_hz(void);
+/* True when a timer or device interrupt is waiting for the kernel to enable interrupts
+ * (long operations stop at their preemption points then: core/preempt.h). */
+bool arch_interrupt_pending(void);
 
 /* Threads: user register contexts and the switch to user mode. */
 void arch_context_init_user(struct user_context *ctx, uint64_t entry, uint64_t stack,

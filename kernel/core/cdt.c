@@ -44,6 +44,22 @@ void cdt_remove(struct slot *slot)
     slot->parent = slot->first_child = slot->next_sibling = slot->prev_sibling = 0;
 }
 
+void cdt_lift_first_child(struct slot *slot)
+{
+    struct slot *c = slot->first_child;
+    slot->first_child = c->next_sibling;
+    if (c->next_sibling)
+        c->next_sibling->prev_sibling = 0;
+    c->parent = slot->parent;
+    c->next_sibling = slot;
+    c->prev_sibling = slot->prev_sibling;
+    if (slot->prev_sibling)
+        slot->prev_sibling->next_sibling = c;
+    else if (slot->parent)
+        slot->parent->first_child = c;
+    slot->prev_sibling = c;
+}
+
 void cdt_move(struct slot *dst, struct slot *src)
 {
     *dst = *src;

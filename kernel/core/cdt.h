@@ -20,6 +20,10 @@ void cdt_insert_child(struct slot *parent, struct slot *child);
 /* Takes slot out of the tree; its children move up into its place. */
 void cdt_remove(struct slot *slot);
 
+/* Moves slot's first child (and its subtree) up to be slot's sibling, just before slot:
+ * one step of cdt_remove that keeps caps to one object together. */
+void cdt_lift_first_child(struct slot *slot);
+
 /* Moves a cap and its tree position from src to the empty dst. */
 void cdt_move(struct slot *dst, struct slot *src);
 

@@ -1,14 +1,33 @@
 #include "kernel/core/delete.h"
 #include "kernel/core/cdt.h"
 #include "kernel/core/cspace.h"
+#include "kernel/core/preempt.h"
 #include "kernel/object/objects.h"
 #include "kernel/arch/arch.h"
 #include "lib/string.h"
 
 struct slot cdt_boot_root;
 
-/* Containers waiting to be emptied; the kernel is not reentrant, so one stack suffices. */
+/*
+ * Containers waiting to be emptied; the kernel is not reentrant, so one stack
+ * suffices. It may stay non-empty across a preemption: its containers are
+ * unreachable (their last caps are gone) and only Retype could reuse their
+ * memory, and Retype finishes this work first (delete_finish_pending).
+ */
 static struct container_state *destroy_stack;
+
+/* Units of work done since the last preemption check. */
+static unsigned work;
+
+/* Counts work; once a budget's worth is done, true when an interrupt is waiting. */
+static bool preempt_after(unsigned units)
+{
+    work += units;
+    if (work < PREEMPT_BUDGET)
+        return false;
+    work = 0;
+    return preempt_requested();
+}
 
 static struct container_state *cnode_container(const struct cap *cnode)
 {
@@ -48,32 +67,12 @@ static void finalise(struct cap *cap)
     }
 }
 
-static void delete_one(struct slot *slot);
-
-/* An untyped cap with children, met while destroying a container: its objects go too. */
-static void revoke_children(struct slot *slot)
+/* Removes a cap without children from its slot, destroying the object if it was the last cap. */
+static void delete_leaf(struct slot *slot)
 {
-    /* Post-order walk: after deleting a leaf, carry on from its parent, so the
-     * whole revoke is linear in the number of descendants. */
-    struct slot *at = slot;
-    while (slot->first_child) {
-        while (at->first_child)
-            at = at->first_child;
-        struct slot *parent = at->parent;
-        delete_one(at);
-        at = parent;
-    }
-}
-
-static void delete_one(struct slot *slot)
-{
-    if (cap_is_null(&slot->cap))
-        return;
-    if (cap_type(&slot->cap) == BST_OBJ_UNTYPED && cdt_has_children(slot))
-        revoke_children(slot);
     struct cap cap = slot->cap;
     bool final = cdt_is_final(slot);
-    cdt_remove(slot);
+    cdt_remove(slot); /* O(1): no children to move up */
     memset(&slot->cap, 0, sizeof(slot->cap));
     enum bst_object_type type = cap_type(&cap);
     if (type == BST_OBJ_FRAME_4K || type == BST_OBJ_FRAME_2M)
@@ -84,34 +83,106 @@ static void delete_one(struct slot *slot)
         finalise(&cap);
 }
 
-/* Empties every container on the stack, one slot at a time. */
-static void drain(void)
+/*
+ * Deletes every descendant of slot, leaves first: after deleting a leaf, carry
+ * on from its parent, so the whole revoke is linear in the number of
+ * descendants. False when preempted: the ones deleted are gone, the rest are
+ * still in the tree, which is all a restart needs.
+ */
+static bool revoke_children(struct slot *slot)
+{
+    struct slot *at = slot;
+    while (slot->first_child) {
+        if (preempt_after(PREEMPT_DELETE_UNITS))
+            return false;
+        while (at->first_child)
+            at = at->first_child;
+        struct slot *parent = at->parent;
+        delete_leaf(at);
+        at = parent;
+    }
+    return true;
+}
+
+/*
+ * Moves slot's children up into its place one at a time (cdt_remove would do
+ * them all at once, and a cap may have any number of copies). False when
+ * preempted; the tree is consistent after every step.
+ */
+static bool lift_children(struct slot *slot)
+{
+    while (slot->first_child) {
+        if (preempt_after(PREEMPT_DELETE_UNITS))
+            return false;
+        cdt_lift_first_child(slot);
+    }
+    return true;
+}
+
+/* Deletes the cap in slot; an untyped's objects go first. False when preempted, slot unchanged or smaller. */
+static bool delete_one(struct slot *slot)
+{
+    if (cap_is_null(&slot->cap))
+        return true;
+    bool untyped = cap_type(&slot->cap) == BST_OBJ_UNTYPED;
+    if (!(untyped ? revoke_children(slot) : lift_children(slot)))
+        return false;
+    delete_leaf(slot);
+    return true;
+}
+
+/* Empties every container on the stack, one slot at a time; false when preempted. */
+static bool drain(void)
 {
     while (destroy_stack) {
         struct container_state *c = destroy_stack;
-        while (c->resume < c->slot_count && cap_is_null(&c->slots[c->resume].cap))
-            c->resume++;
         if (c->resume == c->slot_count) {
             destroy_stack = c->destroy_next;
             c->destroy_next = 0;
             c->slot_count = 0;
             continue;
         }
-        delete_one(&c->slots[c->resume++]);
+        struct slot *s = &c->slots[c->resume];
+        if (cap_is_null(&s->cap)) {
+            c->resume++; /* scanning an empty CNode is work too */
+            if (preempt_after(PREEMPT_SCAN_UNITS))
+                return false;
+            continue;
+        }
+        if (preempt_after(PREEMPT_DELETE_UNITS) || !delete_one(s))
+            return false; /* c->resume still names s: the next drain finishes it */
     }
+    return true;
+}
+
+bool delete_finish_pending(void) { return drain(); }
+
+enum bst_error slot_delete_preemptible(struct slot *slot)
+{
+    if (cap_type(&slot->cap) == BST_OBJ_UNTYPED && cdt_has_children(slot))
+        return BST_E_REVOKE_FIRST;
+    /* Earlier destruction first, then the copies move up: both restart where they stopped. */
+    if (!drain() || !lift_children(slot))
+        return E_PREEMPTED;
+    delete_leaf(slot);
+    /* The cap is gone, so a restart could not find it again: what this drain leaves
+     * is unreachable, and the next Delete, Revoke or Retype finishes it first. */
+    drain();
+    return BST_OK;
 }
 
 enum bst_error slot_delete(struct slot *slot)
 {
     if (cap_type(&slot->cap) == BST_OBJ_UNTYPED && cdt_has_children(slot))
         return BST_E_REVOKE_FIRST;
-    delete_one(slot);
+    while (slot->first_child)
+        cdt_lift_first_child(slot); /* callers delete caps nobody copied (tcb.c): no loop */
+    delete_leaf(slot);
     drain();
     return BST_OK;
 }
 
-void slot_revoke(struct slot *slot)
+bool slot_revoke(struct slot *slot)
 {
-    revoke_children(slot);
-    drain();
+    return drain() && revoke_children(slot) && drain();
 }

@@ -2,6 +2,7 @@
 #include <bastion/rights.h>
 #include <bastion/syscall.h>
 #include "kernel/core/cspace.h"
+#include "kernel/core/delete.h"
 #include "kernel/core/exchange.h"
 #include "kernel/lib/log.h"
 #include "lib/string.h"
@@ -220,10 +221,16 @@ void invoke_syscall(struct tcb *caller, uint64_t cptr, uint64_t msginfo, const u
     inv->detail = (struct bst_error_detail){0};
     inv->caller = caller;
     inv->cptr = cptr;
-    enum bst_error e = read_request(inv, msginfo, reg_words);
+    /* Destruction a preempted call left behind comes first, before any lookup
+     * (it may empty slots), and a preemption point here restarts this call too. */
+    enum bst_error e = delete_finish_pending() ? read_request(inv, msginfo, reg_words) : E_PREEMPTED;
     if (e == BST_OK && (inv->slot = inv_lookup_cap(inv, cptr, BST_ARG_NONE, &e)) &&
         (e = check_invoked_rights(inv)) == BST_OK)
         e = dispatch(inv);
+    if (e == E_PREEMPTED) {
+        arch_context_restart_syscall(&caller->context); /* progress is in the objects */
+        return;
+    }
     uint64_t out[4] = {0, 0, 0, 0};
     if (e == BST_OK)
         copy_results_out(inv, out);

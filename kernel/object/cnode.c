@@ -145,10 +145,10 @@ static enum bst_error cnode_delete(struct invocation *inv)
     if (!s)
         return e;
     /* Deleting the invoked cap itself is fine: nothing uses it after this. */
-    e = slot_delete(s);
-    if (e != BST_OK)
+    e = slot_delete_preemptible(s);
+    if (e == BST_E_REVOKE_FIRST)
         return inv_fail(inv, e, 0, 0, 0, "an untyped cap with children must be revoked first");
-    return BST_OK;
+    return e; /* BST_OK, or E_PREEMPTED: restarted (core/preempt.h) */
 }
 
 static enum bst_error cnode_revoke(struct invocation *inv)
@@ -157,8 +157,7 @@ static enum bst_error cnode_revoke(struct invocation *inv)
     struct slot *s = target(inv, &e);
     if (!s)
         return e;
-    slot_revoke(s);
-    return BST_OK;
+    return slot_revoke(s) ? BST_OK : E_PREEMPTED;
 }
 
 enum bst_error cnode_invoke(struct invocation *inv)

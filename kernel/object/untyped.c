@@ -5,11 +5,19 @@
  * their size, zeroed, and their caps become children of the Untyped. When
  * every child is gone the watermark drops back to 0. Untyped caps cannot be
  * copied (only moved), so the watermark has one owner.
+ *
+ * Zeroing is preemptible (core/preempt.h): word 3 records how far memory
+ * above the watermark is known to be zero ([w2, w3) is zero), so a Retype
+ * stopped by an interrupt restarts and carries on from there. Objects (and
+ * their caps) appear only once all of their memory is zero. A new Untyped
+ * starts with word 3 at 0 (nothing known): simple, at the price of zeroing
+ * its memory again when objects are carved from it.
  */
 #include "kernel/core/invoke.h"
 #include "kernel/core/asid.h"
 #include "kernel/core/cdt.h"
 #include "kernel/core/cspace.h"
+#include "kernel/core/preempt.h"
 #include "kernel/object/objects.h"
 #include "kernel/arch/arch.h"
 #include "lib/string.h"
@@ -112,6 +120,26 @@ static enum bst_error check_type_and_size(struct invocation *inv, bool device, u
     return BST_OK;
 }
 
+/*
+ * Makes [watermark, end) zero, continuing from what an earlier, preempted
+ * Retype did; false when stopped by a waiting interrupt. The stored
+ * watermark is stale once every child is gone (memory below it is dirty):
+ * then nothing is known to be zero.
+ */
+static bool zero_up_to(struct cap *ut, uint64_t watermark, uint64_t end)
+{
+    if (ut->w2 != watermark)
+        ut->w2 = ut->w3 = watermark;
+    while (ut->w3 < end) {
+        uint64_t n = end - ut->w3 < PREEMPT_ZERO_BYTES ? end - ut->w3 : PREEMPT_ZERO_BYTES;
+        memset(arch_phys_to_virt(ut->paddr + ut->w3), 0, n); /* never hand out stale data */
+        ut->w3 += n;
+        if (ut->w3 < end && preempt_requested())
+            return false;
+    }
+    return true;
+}
+
 static enum bst_error untyped_retype(struct invocation *inv)
 {
     enum bst_error e;
@@ -140,16 +168,21 @@ static enum bst_error untyped_retype(struct invocation *inv)
     if (type == BST_OBJ_PML4 && count > asid_free_count())
         return inv_fail(inv, BST_E_NO_MEMORY, ARG_COUNT, 0, asid_free_count(),
                         "the ASID table is full: no more address spaces");
+    uint64_t end = start + (count << obj_bits);
+    if (!device && !zero_up_to(ut, watermark, end))
+        return E_PREEMPTED; /* every check above passes again on the restart, or it fails cleanly */
     for (uint64_t i = 0; i < count; i++) {
         uint64_t paddr = ut->paddr + start + (i << obj_bits);
-        if (!device)
-            memset(arch_phys_to_virt(paddr), 0, obj_size); /* never hand out stale data */
         uint64_t w3 = init_object(type, paddr);
         dest[i].cap = object_cap(type, inv->mr[ARG_SIZE_BITS], paddr, device);
         dest[i].cap.w3 = w3;
         cdt_insert_child(inv->slot, &dest[i]);
     }
-    ut->w2 = start + (count << obj_bits);
+    if (ut->w2 != watermark) /* device memory, with a stale watermark: nothing known zero */
+        ut->w3 = 0;
+    ut->w2 = end;
+    if (ut->w3 < end)
+        ut->w3 = end; /* nothing above the new watermark is known to be zero */
     return BST_OK;
 }
 

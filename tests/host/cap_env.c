@@ -244,6 +244,9 @@ void arch_vspace_init_root(uint64_t root)
     record(HOOK_VSPACE_INIT_ROOT, &c, false);
 }
 
+/* No interrupt ever waits on the host: long operations run to the end. */
+bool arch_interrupt_pending(void) { return false; }
+
 /* ---------------------------------------------------------------- invocations */
 
 static struct bst_exchange *exchange(void) { return (struct bst_exchange *)env_mem(ENV_EXCHANGE_PADDR); }

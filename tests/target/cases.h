@@ -28,5 +28,6 @@ DECLARE_SUITE(fpu);     /* fpu_cases.c: FPU/SIMD state per thread, SSE code, FP 
 DECLARE_SUITE(authority); /* authority_cases.c: MachineControl, kernel ports, one port owner */
 DECLARE_SUITE(wx);      /* wx_cases.c: W^X per frame across aliases */
 DECLARE_SUITE(attack);  /* attack_cases.c: generic attacks of issue 9, each denied with state unchanged */
+DECLARE_SUITE(preempt); /* preempt_cases.c: long calls stop for interrupts, restart and finish */
 
 #endif

@@ -15,6 +15,7 @@ static const struct test_suite suites[] = {
     {authority_cases, &authority_case_count},
     {wx_cases, &wx_case_count},
     {attack_cases, &attack_case_count},
+    {preempt_cases, &preempt_case_count},
 };
 
 int main(void)
