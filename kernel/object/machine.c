@@ -1,6 +1,6 @@
 /*
  * MachineControl: the authority over the machine as a whole
- * (docs/security-authority.md). The root task gets the one original cap at
+ * (docs/security.md). The root task gets the one original cap at
  * boot (BST_CAP_MACHINE_CONTROL); it may copy or mint it, with fewer rights,
  * to whom it trusts. No global name grants what it grants: a thread without
  * a copy can neither power the machine off nor use the debug calls that act

@@ -17,6 +17,7 @@
  */
 #include "tests/target/cases.h"
 #include "tests/target/captest.h"
+#include "tests/target/childtest.h"
 #include "tests/child/child.h"
 #include <bastion/device.h>
 #include <bastion/console.h>
@@ -36,7 +37,6 @@
 #define IOPORT_COPY S(4)
 #define ROOT_PRIORITY 128
 #define CHILD_PRIORITY 100
-#define SHARED_ROOT_ADDR 0x381000ull /* as in process_cases.c: in the root's stack page table */
 #define RW (BST_RIGHT_READ | BST_RIGHT_WRITE)
 #define DEPTH 64
 #define MACHINE BST_CAP_MACHINE_CONTROL
@@ -44,16 +44,8 @@
 static struct bst_process proc;
 static struct bst_spawn_frame shared_frame;
 
-static volatile struct child_report *report(void) { return (volatile struct child_report *)SHARED_ROOT_ADDR; }
 
-static bool share_frame(void)
-{
-    if (bst_untyped_retype(S(0), BST_OBJ_FRAME_4K, 0, ROOT, 0, 0, SHARED, 1) != BST_OK ||
-        bst_frame_map(SHARED, BST_CAP_ROOT_VSPACE, SHARED_ROOT_ADDR, RW, BST_CACHE_WRITE_BACK) != BST_OK)
-        return false;
-    memset((void *)report(), 0, sizeof(struct child_report));
-    return true;
-}
+static bool share_frame(void) { return child_share_frame(S(0), SHARED); }
 
 static void cleanup(void)
 {

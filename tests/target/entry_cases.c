@@ -17,7 +17,7 @@
  * through iretq/sysret with a non-canonical rip.
  *
  * Helper threads run at LOW, below the root task, so they run only while the
- * root is blocked or lets them (let_helpers_run).
+ * root is blocked or lets them (tthread_let_run_above).
  */
 #include "tests/target/cases.h"
 #include "tests/target/captest.h"
@@ -76,29 +76,11 @@
 #define NONCANONICAL 0x0000800000000000ull
 #define VECTOR_GP 13
 
-static struct tthread threads[TTHREAD_MAX];
 static volatile uint64_t stop_flag, spin_count, flags_lost, seen_flags, progress, stored;
 
-static bst_cptr_t tcb_slot(unsigned i) { return S(40 + 2 * i); }
-static bst_cptr_t frame_slot(unsigned i) { return S(41 + 2 * i); }
 
-static uint64_t start(unsigned i, void (*entry)(uint64_t), uint64_t arg, bst_cptr_t fault_ep)
-{
-    return tthread_start(&threads[i], i, S(0), tcb_slot(i), frame_slot(i), entry, arg, LOW, fault_ep);
-}
 
-static void __attribute__((noreturn)) park(unsigned i)
-{
-    bst_tcb_suspend(tcb_slot(i));
-    for (;;)
-        bst_yield();
-}
 
-static void let_helpers_run(void)
-{
-    bst_tcb_set_priority(BST_CAP_ROOT_TCB, BST_CAP_ROOT_TCB, LOW - 1);
-    bst_tcb_set_priority(BST_CAP_ROOT_TCB, BST_CAP_ROOT_TCB, ROOT_PRIORITY);
-}
 
 static bool setup(void)
 {
@@ -108,11 +90,7 @@ static bool setup(void)
 
 static void cleanup(void)
 {
-    for (unsigned i = 0; i < TTHREAD_MAX; i++) {
-        if (threads[i].tcb)
-            tthread_stop(&threads[i]);
-        threads[i].tcb = 0;
-    }
+    tthread_stop_all();
     bst_tcb_suspend(OTHER_TCB);
     bst_frame_unmap(FAULT_FRAME);
     scratch_reset(); /* the IOPort caps too: their grants go with them */
@@ -178,13 +156,13 @@ static void probe_ports(uint64_t forbidden)
     progress = 1;
     port_in((uint16_t)forbidden);
     progress = 2;
-    park(3);
+    tthread_park(3);
 }
 
 /* The bitmap is as the grants say: the root's address space reads its port, the forbidden one faults. */
 static const char *bitmap_intact(uint16_t forbidden)
 {
-    if (start(3, probe_ports, forbidden, EP) != BST_OK)
+    if (tthread_start_scratch(3, probe_ports, forbidden, LOW, EP) != BST_OK)
         return "probe thread did not start";
     struct bst_msg m;
     CHECK(bst_recv(EP, &m) == BST_OK);
@@ -246,21 +224,21 @@ static void spin_with_df_ac(uint64_t i)
                      : [lost] "+m"(flags_lost), [count] "+m"(spin_count)
                      : [stop] "m"(stop_flag)
                      : "rax", "memory", "cc");
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 CASE(timer_entry_runs_kernel_with_df_ac_clear)
 {
     CHECK(two_address_spaces_with_ports(RFLAGS_IF, false));
-    CHECK(start(0, spin_with_df_ac, 0, 0) == BST_OK);
+    CHECK(tthread_start_scratch(0, spin_with_df_ac, 0, LOW, 0) == BST_OK);
     struct bst_msg m;
     CHECK(bst_recv(EP, &m) == BST_OK); /* the spinner runs, then the timer switches */
     CHECK(other_thread_faulted(&m));
     uint64_t w[4] = {0, 0, 0, 0};
     CHECK(bst_reply(bst_msginfo(BST_FAULT_REPLY_STOP, 0, 0), w) == BST_OK);
-    CHECK((read_flags(tcb_slot(0)) & (RFLAGS_DF | RFLAGS_AC)) == (RFLAGS_DF | RFLAGS_AC));
+    CHECK((read_flags(tthread_tcb_slot(0)) & (RFLAGS_DF | RFLAGS_AC)) == (RFLAGS_DF | RFLAGS_AC));
     stop_flag = 1;
-    let_helpers_run(); /* the spinner stops and parks */
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY); /* the spinner stops and parks */
     CHECK(spin_count > 0 && flags_lost == 0);
     return bitmap_intact(BELOW_OTHER_PORT);
 }
@@ -286,13 +264,13 @@ static void syscall_with_df_ac(uint64_t i)
                      : "rcx", "r11", "memory", "cc");
     seen_flags = flags;
     progress = 1;
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 CASE(syscall_entry_keeps_user_df_ac)
 {
-    CHECK(start(0, syscall_with_df_ac, 0, 0) == BST_OK);
-    let_helpers_run();
+    CHECK(tthread_start_scratch(0, syscall_with_df_ac, 0, LOW, 0) == BST_OK);
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(progress == 1);
     CHECK((seen_flags & (RFLAGS_DF | RFLAGS_AC)) == (RFLAGS_DF | RFLAGS_AC));
     return 0;
@@ -318,22 +296,22 @@ static void fault_with_df_ac(uint64_t i)
                      : "memory", "cc");
     seen_flags = flags;
     stored = *(volatile uint64_t *)FAULT_VADDR;
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 CASE(exception_entry_keeps_user_df_ac)
 {
-    CHECK(start(0, fault_with_df_ac, 0, EP) == BST_OK);
+    CHECK(tthread_start_scratch(0, fault_with_df_ac, 0, LOW, EP) == BST_OK);
     struct bst_msg m;
     CHECK(bst_recv(EP, &m) == BST_OK);
     CHECK(bst_msginfo_label(m.info) == BST_FAULT_PAGE && m.words[BST_FAULT_WORD_ADDRESS] == FAULT_VADDR);
-    CHECK((read_flags(tcb_slot(0)) & (RFLAGS_DF | RFLAGS_AC)) == (RFLAGS_DF | RFLAGS_AC));
+    CHECK((read_flags(tthread_tcb_slot(0)) & (RFLAGS_DF | RFLAGS_AC)) == (RFLAGS_DF | RFLAGS_AC));
     CHECK(bst_untyped_retype(S(0), BST_OBJ_FRAME_4K, 0, ROOT, 0, 0, FAULT_FRAME, 1) == BST_OK);
     CHECK(bst_frame_map(FAULT_FRAME, BST_CAP_ROOT_VSPACE, FAULT_VADDR, BST_RIGHT_READ | BST_RIGHT_WRITE,
                         BST_CACHE_WRITE_BACK) == BST_OK);
     uint64_t w[4] = {0, 0, 0, 0};
     CHECK(bst_reply(bst_msginfo(BST_FAULT_REPLY_RESUME, 0, 0), w) == BST_OK);
-    let_helpers_run();
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(stored == 0x5eed);
     CHECK((seen_flags & (RFLAGS_DF | RFLAGS_AC)) == (RFLAGS_DF | RFLAGS_AC));
     return 0;
@@ -398,12 +376,12 @@ static void jump_non_canonical(uint64_t i)
  */
 CASE(fault_at_non_canonical_rip_resumes_safely)
 {
-    CHECK(start(0, jump_non_canonical, 0, EP) == BST_OK);
+    CHECK(tthread_start_scratch(0, jump_non_canonical, 0, LOW, EP) == BST_OK);
     struct bst_msg m;
     CHECK(bst_recv(EP, &m) == BST_OK);
     CHECK(bst_msginfo_label(m.info) == BST_FAULT_PROTECTION && m.words[BST_FAULT_WORD_VECTOR] == VECTOR_GP);
     uint64_t regs[1];
-    CHECK(bst_tcb_read_registers(tcb_slot(0), 1, regs) == BST_OK);
+    CHECK(bst_tcb_read_registers(tthread_tcb_slot(0), 1, regs) == BST_OK);
     uint64_t reported = m.words[BST_FAULT_WORD_IP];
     if (reported == NONCANONICAL) {
         CHECK(regs[BST_REG_RIP] == 0); /* as seL4: no way to guess what the thread wanted */

@@ -8,7 +8,7 @@
  * thread that configures its own address space runs in it at once.
  *
  * The root task runs at priority 128 and helpers at LOW, so a helper runs
- * only while the root blocks or lets it (let_helpers_run).
+ * only while the root blocks or lets it (tthread_let_run_above).
  */
 #include "tests/target/cases.h"
 #include "tests/target/captest.h"
@@ -27,29 +27,11 @@
 #define LABEL 0x99
 #define UT_BITS 20
 
-static struct tthread threads[TTHREAD_MAX];
 static volatile uint64_t seen[16], seen_count;
 
-static bst_cptr_t tcb_slot(unsigned i) { return S(40 + 2 * i); }
-static bst_cptr_t frame_slot(unsigned i) { return S(41 + 2 * i); }
 
-static uint64_t start(unsigned i, void (*entry)(uint64_t), uint64_t arg, bst_cptr_t fault_ep)
-{
-    return tthread_start(&threads[i], i, S(0), tcb_slot(i), frame_slot(i), entry, arg, LOW, fault_ep);
-}
 
-static void __attribute__((noreturn)) park(unsigned i)
-{
-    bst_tcb_suspend(tcb_slot(i));
-    for (;;)
-        bst_yield();
-}
 
-static void let_helpers_run(void)
-{
-    bst_tcb_set_priority(BST_CAP_ROOT_TCB, BST_CAP_ROOT_TCB, LOW - 1);
-    bst_tcb_set_priority(BST_CAP_ROOT_TCB, BST_CAP_ROOT_TCB, ROOT_PRIORITY);
-}
 
 static bool setup(void)
 {
@@ -61,11 +43,7 @@ static bool setup(void)
 
 static void cleanup(void)
 {
-    for (unsigned i = 0; i < TTHREAD_MAX; i++)
-        if (threads[i].tcb)
-            tthread_stop(&threads[i]);
-    for (unsigned i = 0; i < TTHREAD_MAX; i++)
-        threads[i].tcb = 0;
+    tthread_stop_all();
     scratch_reset();
 }
 
@@ -105,7 +83,7 @@ static void receive_then_try_without_frame(uint64_t i)
     seen[6] = raw_call(BST_CAP_ROOT_TCB, bst_msginfo(BST_TCB_READ_REGISTERS, 0, 1), 2, &m);
     seen[7] = bst_nbsend(EP, bst_msginfo(LABEL, 0, 4), w);            /* registers only: fine */
     seen_count = 1;
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 /* Forged slot k of a 64-slot CNode, in message words: a Frame cap to physical page 0x100000. */
@@ -124,10 +102,10 @@ CASE(stale_exchange_frame_cannot_forge_caps)
     /* The thread's exchange frame comes from a 4 KiB untyped of its own, so it can be reused. */
     CHECK(bst_untyped_retype(S(0), BST_OBJ_UNTYPED, 12, ROOT, 0, 0, S(5), 1) == BST_OK);
     CHECK(bst_untyped_retype(S(5), BST_OBJ_FRAME_4K, 0, ROOT, 0, 0, S(6), 1) == BST_OK);
-    CHECK(start(0, receive_then_try_without_frame, 0, 0) == BST_OK);
-    CHECK(bst_tcb_configure(tcb_slot(0), ROOT, BST_CAP_ROOT_VSPACE, S(6), (uint64_t)threads[0].exchange, 0) ==
+    CHECK(tthread_start_scratch(0, receive_then_try_without_frame, 0, LOW, 0) == BST_OK);
+    CHECK(bst_tcb_configure(tthread_tcb_slot(0), ROOT, BST_CAP_ROOT_VSPACE, S(6), (uint64_t)tthreads[0].exchange, 0) ==
           BST_OK);
-    let_helpers_run(); /* it blocks in Recv */
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY); /* it blocks in Recv */
     CHECK(seen_count == 0);
     /* The attack: free the frame under the blocked receiver, make the page a CNode, send 64 words. */
     CHECK(bst_cnode_revoke(ROOT, S(5), 64) == BST_OK);
@@ -138,7 +116,7 @@ CASE(stale_exchange_frame_cannot_forge_caps)
     for (unsigned w = BST_MSG_REGISTER_WORDS; w < BST_MSG_MAX_WORDS; w++)
         bst_exchange->msg[w] = words[w];
     CHECK(bst_send(EP, bst_msginfo(LABEL, 0, BST_MSG_MAX_WORDS), words) == BST_OK);
-    let_helpers_run();
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen_count == 1);
     /* The receiver got the register words only: it has no exchange frame. */
     CHECK(seen[0] == BST_OK && bst_msginfo_length(seen[1]) == BST_MSG_REGISTER_WORDS);
@@ -159,9 +137,9 @@ static void call_and_record(uint64_t i)
 {
     struct bst_msg m;
     seen[2 * i] = raw_call(EP, bst_msginfo(LABEL, 0, 1), i, &m);
-    seen[2 * i + 1] = threads[i].exchange->error.code | threads[i].exchange->error.syscall << 32;
+    seen[2 * i + 1] = tthreads[i].exchange->error.code | tthreads[i].exchange->error.syscall << 32;
     seen_count++;
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 /* Takes one Call and keeps its reply capability while it waits on another endpoint. */
@@ -171,19 +149,19 @@ static void receive_and_hold(uint64_t i)
     bst_recv(EP, &m);
     seen[8] = m.words[0] + 1;
     bst_recv(EP2, &m);
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 static const uint64_t partner_gone_in_call = BST_E_PARTNER_GONE | (uint64_t)BST_SYS_CALL << 32;
 
 CASE(caller_wakes_when_server_is_suspended)
 {
-    CHECK(start(0, receive_and_hold, 0, 0) == BST_OK);
-    CHECK(start(1, call_and_record, 1, 0) == BST_OK);
-    let_helpers_run();
+    CHECK(tthread_start_scratch(0, receive_and_hold, 0, LOW, 0) == BST_OK);
+    CHECK(tthread_start_scratch(1, call_and_record, 1, LOW, 0) == BST_OK);
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen[8] == 2 && seen_count == 0); /* the server holds the reply; the caller waits */
-    CHECK(bst_tcb_suspend(tcb_slot(0)) == BST_OK);
-    let_helpers_run();
+    CHECK(bst_tcb_suspend(tthread_tcb_slot(0)) == BST_OK);
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen_count == 1);
     CHECK(seen[2] == BST_E_PARTNER_GONE && seen[3] == partner_gone_in_call);
     return 0;
@@ -191,13 +169,13 @@ CASE(caller_wakes_when_server_is_suspended)
 
 CASE(caller_wakes_when_server_is_deleted)
 {
-    CHECK(start(0, receive_and_hold, 0, 0) == BST_OK);
-    CHECK(start(1, call_and_record, 1, 0) == BST_OK);
-    let_helpers_run();
+    CHECK(tthread_start_scratch(0, receive_and_hold, 0, LOW, 0) == BST_OK);
+    CHECK(tthread_start_scratch(1, call_and_record, 1, LOW, 0) == BST_OK);
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen[8] == 2 && seen_count == 0);
-    CHECK(bst_cnode_delete(ROOT, tcb_slot(0), 64) == BST_OK);
-    threads[0].tcb = 0; /* gone: cleanup must not suspend it */
-    let_helpers_run();
+    CHECK(bst_cnode_delete(ROOT, tthread_tcb_slot(0), 64) == BST_OK);
+    tthreads[0].tcb = 0; /* gone: cleanup must not suspend it */
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen_count == 1 && seen[2] == BST_E_PARTNER_GONE && seen[3] == partner_gone_in_call);
     return 0;
 }
@@ -210,15 +188,15 @@ static void receive_twice_reply_once(uint64_t i)
     bst_recv(EP, &m);
     uint64_t w[4] = {m.words[0] + 100, 0, 0, 0};
     bst_reply(bst_msginfo(0, 0, 1), w);
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 CASE(overwritten_reply_wakes_the_first_caller)
 {
-    CHECK(start(0, receive_twice_reply_once, 0, 0) == BST_OK);
-    CHECK(start(1, call_and_record, 1, 0) == BST_OK);
-    CHECK(start(2, call_and_record, 2, 0) == BST_OK);
-    let_helpers_run();
+    CHECK(tthread_start_scratch(0, receive_twice_reply_once, 0, LOW, 0) == BST_OK);
+    CHECK(tthread_start_scratch(1, call_and_record, 1, LOW, 0) == BST_OK);
+    CHECK(tthread_start_scratch(2, call_and_record, 2, LOW, 0) == BST_OK);
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen_count == 2);
     CHECK(seen[2] == BST_E_PARTNER_GONE && seen[3] == partner_gone_in_call); /* the abandoned caller */
     CHECK(seen[4] == BST_OK);                                               /* the one replied to */
@@ -231,24 +209,24 @@ static void touch_unmapped(uint64_t i)
 {
     *(volatile uint64_t *)FAULT_VADDR = 1;
     seen[12] = 1;
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 CASE(faulted_thread_stops_when_its_handler_dies)
 {
-    CHECK(start(0, receive_and_hold, 0, 0) == BST_OK); /* the fault handler */
-    CHECK(start(1, touch_unmapped, 1, EP) == BST_OK);
-    let_helpers_run();
+    CHECK(tthread_start_scratch(0, receive_and_hold, 0, LOW, 0) == BST_OK); /* the fault handler */
+    CHECK(tthread_start_scratch(1, touch_unmapped, 1, LOW, EP) == BST_OK);
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen[8] != 0); /* the handler got the fault message and holds the reply */
-    CHECK(bst_cnode_delete(ROOT, tcb_slot(0), 64) == BST_OK);
-    threads[0].tcb = 0;
-    let_helpers_run();
+    CHECK(bst_cnode_delete(ROOT, tthread_tcb_slot(0), 64) == BST_OK);
+    tthreads[0].tcb = 0;
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     struct bst_msg m;
     CHECK(bst_nbrecv(EP, &m) == BST_E_WOULD_BLOCK); /* stopped, not re-sending */
     CHECK(seen[12] == 0);
     /* Stopped as FAULTED: Resume re-runs the faulting instruction, and the fault comes again. */
-    CHECK(bst_tcb_resume(tcb_slot(1)) == BST_OK);
-    let_helpers_run();
+    CHECK(bst_tcb_resume(tthread_tcb_slot(1)) == BST_OK);
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(bst_nbrecv(EP, &m) == BST_OK);
     CHECK(bst_msginfo_label(m.info) == BST_FAULT_PAGE && m.words[BST_FAULT_WORD_ADDRESS] == FAULT_VADDR);
     uint64_t w[4] = {0, 0, 0, 0};
@@ -264,12 +242,12 @@ static void call_for_reply(uint64_t i)
     seen[0] = raw_call(EP, bst_msginfo(LABEL, 0, 1), 7, &m);
     seen[1] = m.words[0];
     seen_count = 1;
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 CASE(replies_over_64_words_are_refused)
 {
-    CHECK(start(0, call_for_reply, 0, 0) == BST_OK);
+    CHECK(tthread_start_scratch(0, call_for_reply, 0, LOW, 0) == BST_OK);
     struct bst_msg m;
     CHECK(bst_recv(EP, &m) == BST_OK && m.words[0] == 7);
     uint64_t w[4] = {42, 0, 0, 0};
@@ -279,7 +257,7 @@ CASE(replies_over_64_words_are_refused)
     CHECK(bst_exchange->error.syscall == BST_SYS_REPLYRECV);
     CHECK(seen_count == 0); /* neither failed call replied */
     CHECK(bst_reply(bst_msginfo(0, 0, 1), w) == BST_OK); /* the reply capability is still there */
-    let_helpers_run();
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen_count == 1 && seen[0] == BST_OK && seen[1] == 42);
     return 0;
 }
@@ -308,19 +286,19 @@ static void receive_on_ep2(uint64_t i)
 {
     struct bst_msg m;
     seen[0] = bst_recv(EP2, &m);
-    seen[1] = threads[i].exchange->error.code;
-    seen[2] = threads[i].exchange->error.syscall;
+    seen[1] = tthreads[i].exchange->error.code;
+    seen[2] = tthreads[i].exchange->error.syscall;
     seen_count = 1;
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 CASE(deleted_endpoint_writes_the_detail_of_woken_threads)
 {
-    CHECK(start(0, receive_on_ep2, 0, 0) == BST_OK);
-    threads[0].exchange->error.code = 0x5757;
-    let_helpers_run();
+    CHECK(tthread_start_scratch(0, receive_on_ep2, 0, LOW, 0) == BST_OK);
+    tthreads[0].exchange->error.code = 0x5757;
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(bst_cnode_delete(ROOT, EP2, 64) == BST_OK);
-    let_helpers_run();
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen_count == 1 && seen[0] == BST_E_INVALID_CAP);
     CHECK(seen[1] == BST_E_INVALID_CAP && seen[2] == BST_SYS_RECV);
     return 0;
@@ -330,18 +308,18 @@ CASE(deleted_endpoint_writes_the_detail_of_woken_threads)
 static void configure_own_vspace(uint64_t i)
 {
     struct bst_msg m;
-    const uint64_t w[4] = {ROOT, S(9), frame_slot((unsigned)i), (uint64_t)threads[i].exchange};
-    threads[i].exchange->msg[BST_TCB_CONFIGURE_FAULT_EP] = EP;
-    seen[0] = bst_ipc_syscall(BST_SYS_CALL, tcb_slot((unsigned)i), bst_msginfo(BST_TCB_CONFIGURE, 0, 5), w, &m);
+    const uint64_t w[4] = {ROOT, S(9), tthread_frame_slot((unsigned)i), (uint64_t)tthreads[i].exchange};
+    tthreads[i].exchange->msg[BST_TCB_CONFIGURE_FAULT_EP] = EP;
+    seen[0] = bst_ipc_syscall(BST_SYS_CALL, tthread_tcb_slot((unsigned)i), bst_msginfo(BST_TCB_CONFIGURE, 0, 5), w, &m);
     seen[1] = 1; /* reached only if the old address space is still loaded */
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 CASE(configuring_own_vspace_takes_effect_at_once)
 {
     CHECK(bst_untyped_retype(S(0), BST_OBJ_PML4, 0, ROOT, 0, 0, S(9), 1) == BST_OK);
-    CHECK(start(0, configure_own_vspace, 0, EP) == BST_OK);
-    let_helpers_run();
+    CHECK(tthread_start_scratch(0, configure_own_vspace, 0, LOW, EP) == BST_OK);
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen[1] == 0);
     struct bst_msg m;
     CHECK(bst_nbrecv(EP, &m) == BST_OK);
@@ -356,18 +334,18 @@ CASE(configuring_own_vspace_takes_effect_at_once)
 
 static void send_a_cap(uint64_t i)
 {
-    threads[i].exchange->caps[0] = EP;
+    tthreads[i].exchange->caps[0] = EP;
     const uint64_t w[4] = {0, 0, 0, 0};
     bst_send(EP, bst_msginfo(LABEL, 1, 0), w);
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 CASE(read_only_receive_cnode_takes_no_caps)
 {
     CHECK(bst_untyped_retype(S(0), BST_OBJ_CNODE, 4, ROOT, 0, 0, S(5), 1) == BST_OK);
     CHECK(bst_cnode_copy(ROOT, S(6), 64, ROOT, S(5), 64, BST_RIGHT_READ) == BST_OK);
-    CHECK(start(0, send_a_cap, 0, 0) == BST_OK);
-    CHECK(start(1, send_a_cap, 1, 0) == BST_OK);
+    CHECK(tthread_start_scratch(0, send_a_cap, 0, LOW, 0) == BST_OK);
+    CHECK(tthread_start_scratch(1, send_a_cap, 1, LOW, 0) == BST_OK);
     struct bst_msg m;
     bst_set_receive_slot(S(6), 1, 4);
     uint64_t e = bst_recv(EP, &m);

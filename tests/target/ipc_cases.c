@@ -26,30 +26,11 @@
 #define ROOT_PRIORITY 128
 #define LABEL 0x77
 
-static struct tthread threads[TTHREAD_MAX];
 static volatile uint64_t seen[8], seen_count, done_flag;
 
-static bst_cptr_t tcb_slot(unsigned i) { return S(40 + 2 * i); }
-static bst_cptr_t frame_slot(unsigned i) { return S(41 + 2 * i); }
 
-static uint64_t start(unsigned i, void (*entry)(uint64_t), uint64_t arg, uint64_t priority, bst_cptr_t fault_ep)
-{
-    return tthread_start(&threads[i], i, S(0), tcb_slot(i), frame_slot(i), entry, arg, priority, fault_ep);
-}
 
-static void __attribute__((noreturn)) park(unsigned i)
-{
-    bst_tcb_suspend(tcb_slot(i));
-    for (;;)
-        bst_yield();
-}
 
-/* Lets lower-priority helpers run until they block or park: the root drops below them for a moment. */
-static void let_helpers_run(void)
-{
-    bst_tcb_set_priority(BST_CAP_ROOT_TCB, BST_CAP_ROOT_TCB, LOW - 1);
-    bst_tcb_set_priority(BST_CAP_ROOT_TCB, BST_CAP_ROOT_TCB, ROOT_PRIORITY);
-}
 
 static bool setup(void)
 {
@@ -61,11 +42,7 @@ static bool setup(void)
 
 static void cleanup(void)
 {
-    for (unsigned i = 0; i < TTHREAD_MAX; i++)
-        if (threads[i].tcb)
-            tthread_stop(&threads[i]);
-    for (unsigned i = 0; i < TTHREAD_MAX; i++)
-        threads[i].tcb = 0;
+    tthread_stop_all();
     scratch_reset();
 }
 
@@ -92,7 +69,7 @@ static void receive_one(uint64_t i)
     for (unsigned w = 0; w < 4; w++)
         seen[3 + w] = m.words[w];
     seen_count = 1;
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 static void receive_long(uint64_t i)
@@ -101,17 +78,17 @@ static void receive_long(uint64_t i)
     bst_recv(EP, &m);
     uint64_t sum = 0;
     for (unsigned w = 4; w < bst_msginfo_length(m.info); w++)
-        sum += threads[i].exchange->msg[w] * w;
+        sum += tthreads[i].exchange->msg[w] * w;
     seen[0] = bst_msginfo_length(m.info);
     seen[1] = sum;
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 static void send_my_number(uint64_t i)
 {
     uint64_t w[4] = {i, 0, 0, 0};
     bst_send(EP, bst_msginfo(LABEL, 0, 1), w);
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 /* Serves Calls: replies with word 0 + 1, until told to stop (word 0 == ~0). */
@@ -123,7 +100,7 @@ static void serve_increment(uint64_t i)
         uint64_t w[4] = {m.words[0] + 1, 0, 0, 0};
         e = bst_replyrecv(EP, bst_msginfo(0, 0, 1), w, &m);
     }
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 /* Replies once, then tries to reply again with the used-up reply cap. */
@@ -135,12 +112,12 @@ static void reply_twice(uint64_t i)
     seen[0] = bst_reply(bst_msginfo(0, 0, 1), w);
     seen[1] = bst_reply(bst_msginfo(0, 0, 1), w);
     seen_count = 2;
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 static void receive_cap(uint64_t i)
 {
-    struct bst_exchange *x = threads[i].exchange;
+    struct bst_exchange *x = tthreads[i].exchange;
     x->receive_root = 0;
     x->receive_index = RECV_SLOT;
     x->receive_depth = 64;
@@ -148,7 +125,7 @@ static void receive_cap(uint64_t i)
     seen[0] = bst_recv(EP, &m);
     seen[1] = m.info;
     seen_count = 1;
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 static void blocked_sender(uint64_t i)
@@ -156,17 +133,17 @@ static void blocked_sender(uint64_t i)
     uint64_t w[4] = {0, 0, 0, 0};
     seen[i] = bst_send(EP, bst_msginfo(1, 0, 0), w);
     seen_count++;
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 /* ---- cases */
 
 CASE(send_then_receive_words_and_label)
 {
-    CHECK(start(0, receive_one, 0, LOW, 0) == BST_OK);
+    CHECK(tthread_start_scratch(0, receive_one, 0, LOW, 0) == BST_OK);
     uint64_t w[4] = {11, 22, 33, 44};
     CHECK(bst_send(EP, bst_msginfo(LABEL, 0, 4), w) == BST_OK); /* blocks until the helper receives */
-    let_helpers_run();
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen_count == 1 && seen[0] == BST_OK);
     CHECK(bst_msginfo_label(seen[1]) == LABEL && bst_msginfo_length(seen[1]) == 4);
     CHECK(seen[2] == 0); /* unbadged cap */
@@ -176,7 +153,7 @@ CASE(send_then_receive_words_and_label)
 
 CASE(long_message_through_exchange_frames)
 {
-    CHECK(start(0, receive_long, 0, LOW, 0) == BST_OK);
+    CHECK(tthread_start_scratch(0, receive_long, 0, LOW, 0) == BST_OK);
     uint64_t expect = 0;
     for (unsigned w = 4; w < BST_MSG_MAX_WORDS; w++) {
         bst_exchange->msg[w] = w * 3;
@@ -184,7 +161,7 @@ CASE(long_message_through_exchange_frames)
     }
     uint64_t regs[4] = {1, 2, 3, 4};
     CHECK(bst_send(EP, bst_msginfo(LABEL, 0, BST_MSG_MAX_WORDS), regs) == BST_OK);
-    let_helpers_run();
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen[0] == BST_MSG_MAX_WORDS && seen[1] == expect);
     return 0;
 }
@@ -200,8 +177,8 @@ CASE(oversize_message_refused)
 CASE(senders_queue_in_fifo_order)
 {
     for (unsigned i = 0; i < 3; i++)
-        CHECK(start(i, send_my_number, i, LOW, 0) == BST_OK);
-    let_helpers_run(); /* all three block in Send, in start order */
+        CHECK(tthread_start_scratch(i, send_my_number, i, LOW, 0) == BST_OK);
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY); /* all three block in Send, in start order */
     struct bst_msg m;
     for (unsigned i = 0; i < 3; i++) {
         CHECK(bst_recv(EP, &m) == BST_OK);
@@ -213,17 +190,17 @@ CASE(senders_queue_in_fifo_order)
 CASE(badges_reach_the_receiver)
 {
     CHECK(bst_cnode_mint(ROOT, EP_COPY, 64, ROOT, EP, 64, BST_RIGHTS_ALL, 0xbad9e, 0) == BST_OK);
-    CHECK(start(0, receive_one, 0, LOW, 0) == BST_OK);
+    CHECK(tthread_start_scratch(0, receive_one, 0, LOW, 0) == BST_OK);
     uint64_t w[4] = {5, 0, 0, 0};
     CHECK(bst_send(EP_COPY, bst_msginfo(LABEL, 0, 1), w) == BST_OK);
-    let_helpers_run();
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen[2] == 0xbad9e && seen[3] == 5);
     return 0;
 }
 
 CASE(call_and_replyrecv_round_trips)
 {
-    CHECK(start(0, serve_increment, 0, LOW, 0) == BST_OK);
+    CHECK(tthread_start_scratch(0, serve_increment, 0, LOW, 0) == BST_OK);
     struct bst_msg r;
     for (uint64_t v = 0; v < 10; v++) {
         uint64_t w[4] = {v * 10, 0, 0, 0};
@@ -237,13 +214,13 @@ CASE(call_and_replyrecv_round_trips)
 
 CASE(reply_capability_works_once)
 {
-    CHECK(start(0, reply_twice, 0, LOW, 0) == BST_OK);
+    CHECK(tthread_start_scratch(0, reply_twice, 0, LOW, 0) == BST_OK);
     struct bst_msg r;
     uint64_t w[4] = {0, 0, 0, 0};
     CHECK(bst_call(EP, bst_msginfo(LABEL, 0, 0), w, &r) == BST_OK);
     CHECK(r.words[0] == 42);
     /* The helper runs on only when the root waits: block on an endpoint nobody uses, briefly. */
-    let_helpers_run();
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen[0] == BST_OK && seen[1] == BST_E_INVALID_CAP);
     CHECK(bst_reply(bst_msginfo(0, 0, 0), w) == BST_E_INVALID_CAP); /* the root holds none */
     return 0;
@@ -255,11 +232,11 @@ CASE(nonblocking_variants)
     uint64_t w[4] = {0, 0, 0, 0};
     CHECK(bst_nbsend(EP, bst_msginfo(LABEL, 0, 0), w) == BST_E_WOULD_BLOCK);
     CHECK(bst_nbrecv(EP, &m) == BST_E_WOULD_BLOCK);
-    CHECK(start(0, receive_one, 0, LOW, 0) == BST_OK);
-    let_helpers_run(); /* the helper now waits in Recv */
+    CHECK(tthread_start_scratch(0, receive_one, 0, LOW, 0) == BST_OK);
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY); /* the helper now waits in Recv */
     w[0] = 9;
     CHECK(bst_nbsend(EP, bst_msginfo(LABEL, 0, 1), w) == BST_OK);
-    let_helpers_run();
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen_count == 1 && seen[3] == 9);
     return 0;
 }
@@ -288,11 +265,11 @@ static const char *transfer_cap(bool grant)
         sender_cap = EP_COPY;
     }
     CHECK(bst_untyped_retype(S(0), BST_OBJ_NOTIFICATION, 0, ROOT, 0, 0, S(5), 1) == BST_OK);
-    CHECK(start(0, receive_cap, 0, LOW, 0) == BST_OK);
+    CHECK(tthread_start_scratch(0, receive_cap, 0, LOW, 0) == BST_OK);
     bst_exchange->caps[0] = S(5);
     uint64_t w[4] = {0, 0, 0, 0};
     CHECK(bst_send(sender_cap, bst_msginfo(LABEL, 1, 0), w) == BST_OK);
-    let_helpers_run();
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen_count == 1 && seen[0] == BST_OK);
     if (grant) {
         CHECK(bst_msginfo_caps(seen[1]) == 1 && !(seen[1] & BST_MSGINFO_CAPS_DROPPED));
@@ -312,12 +289,12 @@ CASE(deleting_endpoint_wakes_queued_senders)
 {
     for (unsigned i = 0; i < 3; i++) {
         seen[i] = 0xdead;
-        CHECK(start(i, blocked_sender, i, LOW, 0) == BST_OK);
+        CHECK(tthread_start_scratch(i, blocked_sender, i, LOW, 0) == BST_OK);
     }
-    let_helpers_run(); /* they block in Send */
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY); /* they block in Send */
     CHECK(seen_count == 0);
     CHECK(bst_cnode_delete(ROOT, EP, 64) == BST_OK);
-    let_helpers_run();
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen_count == 3);
     for (unsigned i = 0; i < 3; i++)
         CHECK(seen[i] == BST_E_INVALID_CAP);
@@ -328,7 +305,7 @@ CASE(higher_priority_receiver_runs_at_once)
 {
     /* A receiver above the root: it blocks in Recv at once, and a send switches straight to it. */
     CHECK(bst_tcb_set_priority(BST_CAP_ROOT_TCB, BST_CAP_ROOT_TCB, LOW) == BST_OK);
-    CHECK(start(0, receive_one, 0, HIGH, 0) == BST_OK);
+    CHECK(tthread_start_scratch(0, receive_one, 0, HIGH, 0) == BST_OK);
     CHECK(seen_count == 0); /* it is blocked in Recv */
     uint64_t w[4] = {7, 0, 0, 0};
     CHECK(bst_nbsend(EP, bst_msginfo(LABEL, 0, 1), w) == BST_OK);
@@ -347,7 +324,7 @@ static void serve_echo(uint64_t i)
         uint64_t len = bst_msginfo_length(m.info) < 4 ? bst_msginfo_length(m.info) : 4;
         e = bst_replyrecv(EP, bst_msginfo(bst_msginfo_label(m.info), 0, len), w, &m);
     }
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 /* The kernel counts fastpath hits only in debug builds; a release kernel's results must agree all the same. */
@@ -368,7 +345,7 @@ CASE(fastpath_and_slow_path_agree)
 {
     CHECK(bst_cnode_mint(ROOT, EP_COPY, 64, ROOT, EP, 64, BST_RIGHTS_ALL, 0x5eed, 0) == BST_OK);
     /* The server at the root's priority: the fastpath may switch to it directly. */
-    CHECK(start(0, serve_echo, 0, ROOT_PRIORITY, 0) == BST_OK);
+    CHECK(tthread_start_scratch(0, serve_echo, 0, ROOT_PRIORITY, 0) == BST_OK);
     bst_yield(); /* it runs and waits in Recv */
     uint64_t w[4] = {1, 2, 3, 4};
     struct bst_msg fast, slow;
@@ -385,7 +362,7 @@ CASE(fastpath_and_slow_path_agree)
         CHECK(fast.words[i] == slow.words[i]);
     CHECK(fast.words[0] == 4 && fast.words[3] == 0x5eed && bst_msginfo_label(fast.info) == LABEL);
     /* A lower-priority server never takes the fastpath: the caller keeps the CPU until it blocks. */
-    CHECK(bst_tcb_set_priority(tcb_slot(0), BST_CAP_ROOT_TCB, LOW) == BST_OK);
+    CHECK(bst_tcb_set_priority(tthread_tcb_slot(0), BST_CAP_ROOT_TCB, LOW) == BST_OK);
     before = fastpath_hits();
     CHECK(bst_call(EP_COPY, bst_msginfo(LABEL, 0, 4), w, &slow) == BST_OK);
     CHECK_FAST(before + 1); /* the reply to a higher-priority client is fast */
@@ -395,16 +372,16 @@ CASE(fastpath_and_slow_path_agree)
 
 CASE(suspended_receiver_restarts_its_recv)
 {
-    CHECK(start(0, receive_one, 0, LOW, 0) == BST_OK);
-    let_helpers_run(); /* it waits in Recv */
-    CHECK(bst_tcb_suspend(tcb_slot(0)) == BST_OK);
+    CHECK(tthread_start_scratch(0, receive_one, 0, LOW, 0) == BST_OK);
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY); /* it waits in Recv */
+    CHECK(bst_tcb_suspend(tthread_tcb_slot(0)) == BST_OK);
     uint64_t w[4] = {3, 0, 0, 0};
     CHECK(bst_nbsend(EP, bst_msginfo(LABEL, 0, 1), w) == BST_E_WOULD_BLOCK); /* nobody waits now */
-    CHECK(bst_tcb_resume(tcb_slot(0)) == BST_OK);
-    let_helpers_run(); /* it runs its Recv again */
+    CHECK(bst_tcb_resume(tthread_tcb_slot(0)) == BST_OK);
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY); /* it runs its Recv again */
     w[0] = 4;
     CHECK(bst_nbsend(EP, bst_msginfo(LABEL, 0, 1), w) == BST_OK);
-    let_helpers_run();
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen_count == 1 && seen[0] == BST_OK && seen[3] == 4);
     return 0;
 }
@@ -422,8 +399,8 @@ static void count_forever(uint64_t i)
 CASE(round_robin_inside_a_priority)
 {
     counters[0] = counters[1] = 0;
-    CHECK(start(0, count_forever, 0, LOW, 0) == BST_OK);
-    CHECK(start(1, count_forever, 1, LOW, 0) == BST_OK);
+    CHECK(tthread_start_scratch(0, count_forever, 0, LOW, 0) == BST_OK);
+    CHECK(tthread_start_scratch(1, count_forever, 1, LOW, 0) == BST_OK);
     /* The root sleeps below them for a few timer ticks: both must get the CPU. */
     uint64_t t0 = bst_debug_ticks();
     CHECK(bst_tcb_set_priority(BST_CAP_ROOT_TCB, BST_CAP_ROOT_TCB, LOW) == BST_OK);
@@ -440,7 +417,7 @@ CASE(round_robin_inside_a_priority)
 CASE(higher_priority_preempts)
 {
     counters[0] = 0;
-    CHECK(start(0, count_forever, 0, LOW, 0) == BST_OK);
+    CHECK(tthread_start_scratch(0, count_forever, 0, LOW, 0) == BST_OK);
     uint64_t before = counters[0];
     for (volatile int spin = 0; spin < 2000000; spin++)
         ;
@@ -456,13 +433,13 @@ static void touch_unmapped(uint64_t i)
 {
     *(volatile uint64_t *)FAULT_VADDR = 0x5eed;
     done_flag = *(volatile uint64_t *)FAULT_VADDR;
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 CASE(fault_handler_maps_page_and_resumes)
 {
     CHECK(bst_cnode_mint(ROOT, EP_COPY, 64, ROOT, EP, 64, BST_RIGHTS_ALL, 0xfa17, 0) == BST_OK);
-    CHECK(start(0, touch_unmapped, 0, LOW, EP_COPY) == BST_OK);
+    CHECK(tthread_start_scratch(0, touch_unmapped, 0, LOW, EP_COPY) == BST_OK);
     struct bst_msg m;
     CHECK(bst_recv(EP, &m) == BST_OK);
     CHECK(bst_msginfo_label(m.info) == BST_FAULT_PAGE && m.badge == 0xfa17);
@@ -473,7 +450,7 @@ CASE(fault_handler_maps_page_and_resumes)
                         BST_CACHE_WRITE_BACK) == BST_OK);
     uint64_t w[4] = {0, 0, 0, 0};
     CHECK(bst_reply(bst_msginfo(BST_FAULT_REPLY_RESUME, 0, 0), w) == BST_OK);
-    let_helpers_run();
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(done_flag == 0x5eed);
     bst_frame_unmap(S(6));
     return 0;
@@ -483,18 +460,18 @@ static void do_port_io(uint64_t i)
 {
     __asm__ volatile("outb %%al, $0x80" ::"a"(0));
     done_flag = 1;
-    park((unsigned)i);
+    tthread_park((unsigned)i);
 }
 
 CASE(port_access_without_ioport_cap_is_a_fault_message)
 {
-    CHECK(start(0, do_port_io, 0, LOW, EP) == BST_OK);
+    CHECK(tthread_start_scratch(0, do_port_io, 0, LOW, EP) == BST_OK);
     struct bst_msg m;
     CHECK(bst_recv(EP, &m) == BST_OK);
     CHECK(bst_msginfo_label(m.info) == BST_FAULT_PROTECTION);
     uint64_t w[4] = {0, 0, 0, 0};
     CHECK(bst_reply(bst_msginfo(BST_FAULT_REPLY_STOP, 0, 0), w) == BST_OK);
-    let_helpers_run();
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(done_flag == 0); /* stopped: it never got past the port access */
     return 0;
 }

@@ -11,6 +11,7 @@
  */
 #include "tests/target/cases.h"
 #include "tests/target/captest.h"
+#include "tests/target/childtest.h"
 #include "tests/child/child.h"
 #include <bastion/device.h>
 #include <bastion/console.h>
@@ -30,7 +31,6 @@
 #define SPARE S(3)
 #define ROOT_PRIORITY 128
 #define CHILD_PRIORITY 100
-#define SHARED_ROOT_ADDR 0x381000ull /* next to the spawn scratch page, in the root's stack page table */
 #define COM1_FIRST BST_UART_FIRST_PORT
 #define COM1_LAST BST_UART_LAST_PORT
 #define LSR_THR_EMPTY 0x20
@@ -40,17 +40,8 @@
 
 static struct bst_process proc;
 
-static volatile struct child_report *report(void) { return (volatile struct child_report *)SHARED_ROOT_ADDR; }
 
-/* A frame mapped here and (once spawned) in the child, zeroed for the child's report. */
-static bool share_frame(void)
-{
-    if (bst_untyped_retype(S(0), BST_OBJ_FRAME_4K, 0, ROOT, 0, 0, SHARED, 1) != BST_OK ||
-        bst_frame_map(SHARED, BST_CAP_ROOT_VSPACE, SHARED_ROOT_ADDR, RW, BST_CACHE_WRITE_BACK) != BST_OK)
-        return false;
-    memset((void *)report(), 0, sizeof(struct child_report));
-    return true;
-}
+static bool share_frame(void) { return child_share_frame(S(0), SHARED); }
 
 static void cleanup(void)
 {

@@ -2,6 +2,8 @@
 #include <bastion/tcb.h>
 #include "user/lib/tcb.h"
 #include "user/lib/vspace.h"
+#include "user/lib/ipc.h"
+#include "tests/target/captest.h"
 
 /* Exchange frames of test threads live in the page table that holds the root's own. */
 #define TTHREAD_EXCHANGE_BASE 0x210000ull
@@ -37,4 +39,38 @@ void tthread_stop(struct tthread *t)
 {
     bst_tcb_suspend(t->tcb);
     bst_frame_unmap(t->frame);
+}
+
+struct tthread tthreads[TTHREAD_MAX];
+
+bst_cptr_t tthread_tcb_slot(unsigned i) { return scratch_slot(40 + 2 * i); }
+bst_cptr_t tthread_frame_slot(unsigned i) { return scratch_slot(41 + 2 * i); }
+
+uint64_t tthread_start_scratch(unsigned i, void (*entry)(uint64_t), uint64_t arg, uint64_t priority,
+                               bst_cptr_t fault_ep)
+{
+    return tthread_start(&tthreads[i], i, scratch_slot(0), tthread_tcb_slot(i), tthread_frame_slot(i), entry,
+                         arg, priority, fault_ep);
+}
+
+void tthread_park(unsigned i)
+{
+    bst_tcb_suspend(tthread_tcb_slot(i));
+    for (;;)
+        bst_yield();
+}
+
+void tthread_stop_all(void)
+{
+    for (unsigned i = 0; i < TTHREAD_MAX; i++) {
+        if (tthreads[i].tcb)
+            tthread_stop(&tthreads[i]);
+        tthreads[i].tcb = 0;
+    }
+}
+
+void tthread_let_run_above(uint64_t below, uint64_t root_priority)
+{
+    bst_tcb_set_priority(BST_CAP_ROOT_TCB, BST_CAP_ROOT_TCB, below);
+    bst_tcb_set_priority(BST_CAP_ROOT_TCB, BST_CAP_ROOT_TCB, root_priority);
 }

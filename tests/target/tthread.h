@@ -27,4 +27,20 @@ uint64_t tthread_start(struct tthread *t, unsigned i, bst_cptr_t ut, bst_cptr_t 
 /* Unmaps its exchange frame (the caps go with scratch_reset). */
 void tthread_stop(struct tthread *t);
 
+/*
+ * The usual set-up of a case: thread i's TCB in scratch slot 40 + 2i, its
+ * exchange frame in 41 + 2i, both from the scratch untyped in scratch slot 0.
+ */
+extern struct tthread tthreads[TTHREAD_MAX];
+bst_cptr_t tthread_tcb_slot(unsigned i);
+bst_cptr_t tthread_frame_slot(unsigned i);
+uint64_t tthread_start_scratch(unsigned i, void (*entry)(uint64_t), uint64_t arg, uint64_t priority,
+                               bst_cptr_t fault_ep);
+/* Thread i suspends itself (for good, unless resumed). */
+void tthread_park(unsigned i) __attribute__((noreturn));
+/* Stops every thread started with tthread_start_scratch (before scratch_reset). */
+void tthread_stop_all(void);
+/* The root task drops to below for a moment, so threads above that priority run until they block. */
+void tthread_let_run_above(uint64_t below, uint64_t root_priority);
+
 #endif

@@ -69,7 +69,7 @@ extern uint64_t bst_start_arg;                  /* a spawned process's start arg
 int main(void);
 
 /*
- * Authority over the machine (abi/bastion/syscall.h, docs/security-authority.md).
+ * Authority over the machine (abi/bastion/syscall.h, docs/security.md).
  * The runtime names the MachineControl cap in slot BST_CAP_MACHINE_CONTROL for
  * its debug calls and for powering off: the root task has it there from boot,
  * a spawned process only if its spawner put a copy there (by convention, like
