@@ -51,6 +51,8 @@ enum bst_root_slot {
     BST_CAP_IOPORT_CONTROL = 5,
     BST_CAP_ROOT_EXCHANGE = 6,   /* the root task's exchange frame */
     BST_CAP_ROOT_BOOTINFO = 7,   /* the bootinfo frame */
+    BST_CAP_ASID_CONTROL = 9,    /* makes ASID pools from 4 KiB Untyped */
+    BST_CAP_ROOT_ASID_POOL = 10, /* pool 0: the root task's own ASID came from it */
     BST_CAP_FIRST_UNTYPED = 16,
 };
 

@@ -21,5 +21,6 @@ DECLARE_SUITE(device);  /* device_cases.c: IRQControl/IRQHandler, IOPortControl/
 DECLARE_SUITE(ipc);     /* ipc_cases.c: endpoints, faults as messages, scheduling */
 DECLARE_SUITE(notify);  /* notify_cases.c: Signal/Wait/Poll, binding, handler threads */
 DECLARE_SUITE(process); /* process_cases.c: spawning from a boot module, I/O port enforcement */
+DECLARE_SUITE(asid);    /* asid_cases.c: ASID pools, MakePool/Assign, exhaustion */
 
 #endif

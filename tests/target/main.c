@@ -8,6 +8,7 @@ static const struct test_suite suites[] = {
     {vspace_cases, &vspace_case_count}, {tcb_cases, &tcb_case_count},
     {device_cases, &device_case_count}, {ipc_cases, &ipc_case_count},
     {notify_cases, &notify_case_count}, {process_cases, &process_case_count},
+    {asid_cases, &asid_case_count},
 };
 
 int main(void)
