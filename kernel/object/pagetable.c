@@ -47,6 +47,7 @@ bool vspace_lookup_root(struct invocation *inv, unsigned arg, struct vspace_targ
                       "the address space has no ASID: assign one with an ASID pool cap");
         return false;
     }
+    s->cap.w3 = t->identity; /* only a hint (a copy made before Assign has 0): the next lookup needs no search */
     return true;
 }
 

@@ -183,6 +183,10 @@ CASE_WITH_SCRATCH(asid_assign_errors)
     CHECK(bst_invoke(POOL, BST_ASID_CONTROL_MAKE_POOL, 4, (uint64_t[]){POOL_UT, ROOT, SPARE, ROOT_DEPTH}, 0) ==
           BST_E_NOT_SUPPORTED);
     CHECK(bst_invoke(BST_CAP_ROOT_TCB, BST_ASID_POOL_ASSIGN, 1, (uint64_t[]){PML4}, 0) == BST_E_NOT_SUPPORTED);
+    /* A pool cap takes no badge: its word 2 names the block. */
+    CHECK_FAILS(bst_cnode_mint(ROOT, COPY, ROOT_DEPTH, ROOT, POOL, ROOT_DEPTH, BST_RIGHTS_ALL, 1, 0),
+                BST_E_INVALID_ARG, 6);
+    CHECK(cap_info(COPY).type == BST_OBJ_NULL);
     /* A read-only copy of a pool gives nothing out; a full copy does. */
     CHECK(bst_cnode_copy(ROOT, COPY, ROOT_DEPTH, ROOT, POOL, ROOT_DEPTH, BST_RIGHT_READ) == BST_OK);
     CHECK_FAILS(assign(COPY, PML4), BST_E_RIGHTS, BST_ARG_NONE);
