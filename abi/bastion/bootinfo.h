@@ -53,6 +53,8 @@ enum bst_root_slot {
     BST_CAP_ROOT_BOOTINFO = 7,   /* the bootinfo frame */
     /* 8 is BST_CAP_CONSOLE by user convention (console.h). */
     BST_CAP_MACHINE_CONTROL = 13, /* MachineControl: debug calls and power-off (syscall.h) */
+    BST_CAP_ASID_CONTROL = 9,    /* makes ASID pools from 4 KiB Untyped */
+    BST_CAP_ROOT_ASID_POOL = 10, /* pool 0: the root task's own ASID came from it */
     BST_CAP_FIRST_UNTYPED = 16,
 };
 

@@ -67,6 +67,9 @@ enum bst_invocation_label {
     BST_IOPORT_BIND,             /* vspace_root cptr: threads of that address space may use the ports */
     BST_MACHINE_SHUTDOWN,        /* status: powers the machine off (MachineControl, Write right) */
     BST_IOPORT_UNBIND,           /* vspace_root cptr: that address space may no longer use the ports */
+    /* ASIDs (docs/vspace.md) */
+    BST_ASID_CONTROL_MAKE_POOL,  /* untyped (4 KiB, no children), root, index, depth -> first ASID of the pool */
+    BST_ASID_POOL_ASSIGN,        /* vspace_root cptr (a PML4 without an ASID) -> its ASID */
     BST_INV_LABEL_COUNT,
 };
 

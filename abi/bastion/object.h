@@ -26,6 +26,8 @@ enum bst_object_type {
     BST_OBJ_IOPORT_CONTROL, /* not retypeable: one cap at boot */
     BST_OBJ_IOPORT,         /* not retypeable: made by IOPortControl_Issue */
     BST_OBJ_MACHINE_CONTROL, /* not retypeable: one cap at boot; debug calls and power-off */
+    BST_OBJ_ASID_CONTROL,   /* not retypeable: one cap at boot */
+    BST_OBJ_ASID_POOL,      /* not retypeable: made by ASIDControl_MakePool from a 4 KiB Untyped */
     BST_OBJ_TYPE_COUNT,
 };
 
@@ -41,6 +43,21 @@ enum bst_object_type {
 #define BST_UNTYPED_MAX_BITS 47
 #define BST_CNODE_MIN_RADIX 1
 #define BST_CNODE_MAX_RADIX 20
+
+/*
+ * ASIDs (docs/vspace.md): an address space needs one to be mapped into or
+ * run. They come in BST_ASID_POOLS blocks of BST_ASID_POOL_ASIDS; a pool
+ * object (one 4 KiB Untyped, whole) holds one block, and pool n covers
+ * ASIDs [n * 512, n * 512 + 511]. ASID 0 is never handed out.
+ */
+#define BST_ASID_POOL_SIZE_BITS 12
+#define BST_ASID_POOL_ASIDS 512u
+#define BST_ASID_POOLS 8u
+/* ASIDControl_MakePool's message words. */
+enum bst_asid_make_pool_arg {
+    BST_ASID_MAKE_POOL_UNTYPED, BST_ASID_MAKE_POOL_ROOT, BST_ASID_MAKE_POOL_INDEX, BST_ASID_MAKE_POOL_DEPTH,
+    BST_ASID_MAKE_POOL_ARGS
+};
 
 /* Capability rights; they only ever shrink along derivation. */
 #define BST_RIGHT_READ (1u << 0)

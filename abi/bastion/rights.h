@@ -124,6 +124,12 @@ static inline const struct bst_invocation_rights *bst_invocation_rights(uint64_t
                                   BST_W, {{0, 0, 0}}},
         [BST_IOPORT_UNBIND] = {"IOPort_Unbind", "vspace_root", BST_OBJ_BIT(BST_OBJ_IOPORT), BST_W,
                                {{0, BST_W, "vspace_root: loses access to the ports"}}},
+        [BST_ASID_CONTROL_MAKE_POOL] = {"ASIDControl_MakePool", "untyped, root, index, depth",
+                                        BST_OBJ_BIT(BST_OBJ_ASID_CONTROL), BST_W,
+                                        {{0, BST_W, "untyped: becomes the pool"},
+                                         {1, BST_W, "root: the pool cap is put there"}}},
+        [BST_ASID_POOL_ASSIGN] = {"ASIDPool_Assign", "vspace_root", BST_OBJ_BIT(BST_OBJ_ASID_POOL), BST_W,
+                                  {{0, BST_W, "vspace_root: gets an ASID"}}},
     };
     return label > BST_INV_NONE && label < BST_INV_LABEL_COUNT && table[label].name ? &table[label] : 0;
 }

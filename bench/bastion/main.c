@@ -242,7 +242,7 @@ static uint64_t spawn_partner(enum bench_role role, bst_cptr_t ut, uint64_t firs
     const struct bst_spawn_cap caps[] = {{ep_a(role), BENCH_EP_A, BST_RIGHTS_ALL},
                                          {ep_b(role), BENCH_EP_B, BST_RIGHTS_ALL}};
     struct bst_spawn params = {
-        .image = (const void *)m->user_addr, .image_size = m->size, .untyped = ut,
+        .image = (const void *)m->user_addr, .image_size = m->size, .untyped = ut, .asid_pool = BST_CAP_ROOT_ASID_POOL,
         .cnode = BST_CAP_ROOT_CNODE, .first_slot = first_slot, .slot_count = PARTNER_SLOTS,
         .vspace = BST_CAP_ROOT_VSPACE, .scratch_vaddr = BST_SPAWN_ROOT_SCRATCH,
         .authority = BST_CAP_ROOT_TCB, .priority = 128, .start_arg = role, .stack_pages = 2,

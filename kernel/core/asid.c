@@ -1,70 +1,145 @@
 /*
- * The ASID table: static, sized at build time, so making an address space
- * never allocates kernel memory (invariant 2). Entries are handed out round
- * robin, which also keeps a just-freed ASID unused for as long as possible.
+ * ASID pools. The kernel's own state is the fixed table of BST_ASID_POOLS
+ * pool slots (which pool page holds each block, and a round-robin cursor);
+ * the entries themselves live in the pool objects, which user level paid for
+ * with Untyped memory (invariant 2). Only an ASIDControl cap fills a slot, so
+ * the table is bounded by that authority, as the IRQ table is by IRQControl.
+ *
+ * A pool entry is one word: the root's page frame number (bits 0-39: a
+ * physical address has at most 52 bits) and the generation it was assigned
+ * with (bits 40-63), 0 when free. Generations come from one counter for all
+ * pools, so an ASID recycled in its pool, or in a new pool made after its
+ * old one died, is a different identity. The counter wraps after 2^24
+ * assignments; a stale cap that then matches an ASID's new owner can only
+ * clear an entry that maps its own frame (pagetable.c: a lost mapping, never
+ * exposed memory, as in seL4, which has no generations at all).
  */
 #include "kernel/core/asid.h"
 
+#define ASID_LOW_MASK (ASID_POOL_ENTRIES - 1)
 #define ASID_MASK (ASID_COUNT - 1)
+#define PFN_BITS 40
+#define PFN_MASK ((1ull << PFN_BITS) - 1)
+#define GENERATION_MASK ((1ull << (64 - PFN_BITS)) - 1)
 
-struct asid_entry {
-    uint64_t root;       /* physical address of the PML4, 0 when free */
-    uint64_t generation; /* bumped on every assignment: stale identities never match */
+struct pool_slot {
+    uint64_t paddr;    /* the pool's page, 0 when there is no pool */
+    unsigned next;     /* where the next search for a free entry starts */
+    unsigned free;     /* entries that can still be assigned */
 };
 
-static struct asid_entry asid_table[ASID_COUNT];
+static struct pool_slot pools[ASID_POOLS];
 static struct asid_ports port_grants[ASID_COUNT]; /* entry 0 stays empty: ASID_NONE has no grants */
-static unsigned free_count = ASID_COUNT - 1;
-static unsigned next_asid = 1;
 static uint64_t generation;
+unsigned asid_port_ranges_total;
 
-static uint64_t identity_of(unsigned asid) { return asid_table[asid].generation << ASID_BITS | asid; }
+static unsigned high_of(uint64_t asid) { return (unsigned)(asid >> ASID_LOW_BITS) & (ASID_POOLS - 1); }
+static unsigned low_of(uint64_t asid) { return (unsigned)asid & ASID_LOW_MASK; }
+static bool reserved(unsigned high, unsigned low) { return high == 0 && low == 0; }
 
-unsigned asid_free_count(void) { return free_count; }
-
-uint64_t asid_assign(uint64_t root)
+static uint64_t *entries(unsigned high)
 {
-    if (free_count == 0 || root == 0)
+    return pools[high].paddr ? arch_phys_to_virt(pools[high].paddr) : 0;
+}
+
+static uint64_t entry_root(uint64_t e) { return (e & PFN_MASK) << 12; }
+static uint64_t entry_generation(uint64_t e) { return e >> PFN_BITS; }
+
+static uint64_t identity_of(unsigned high, unsigned low, uint64_t entry)
+{
+    return entry_generation(entry) << ASID_BITS | (uint64_t)high << ASID_LOW_BITS | low;
+}
+
+/* The live identity of an ASID number, or ASID_NONE if it is not assigned. */
+static uint64_t identity_of_asid(unsigned asid)
+{
+    unsigned high = high_of(asid), low = low_of(asid);
+    const uint64_t *e = entries(high);
+    return e && e[low] ? identity_of(high, low, e[low]) : ASID_NONE;
+}
+
+unsigned asid_pool_free_index(void)
+{
+    unsigned high = 0;
+    while (high < ASID_POOLS && pools[high].paddr)
+        high++;
+    return high;
+}
+
+void asid_pool_install(unsigned high, uint64_t paddr)
+{
+    pools[high] = (struct pool_slot){paddr, 0, ASID_POOL_ENTRIES - (high == 0)};
+}
+
+unsigned asid_pool_free_count(unsigned high) { return high < ASID_POOLS ? pools[high].free : 0; }
+
+static void drop_grants(uint64_t asid)
+{
+    asid_port_ranges_total -= port_grants[asid].count;
+    port_grants[asid].count = 0; /* a recycled ASID starts with no ports */
+}
+
+void asid_pool_remove(unsigned high, uint64_t paddr, void (*orphaned)(uint64_t root))
+{
+    if (high >= ASID_POOLS || pools[high].paddr != paddr || !paddr)
+        return;
+    uint64_t *e = entries(high);
+    for (unsigned low = 0; low < ASID_POOL_ENTRIES; low++) {
+        if (!e[low])
+            continue;
+        orphaned(entry_root(e[low]));
+        drop_grants((uint64_t)high << ASID_LOW_BITS | low);
+    }
+    pools[high] = (struct pool_slot){0, 0, 0};
+}
+
+uint64_t asid_assign(unsigned high, uint64_t root)
+{
+    if (high >= ASID_POOLS || pools[high].free == 0 || root == 0)
         return ASID_NONE;
-    /* Bounded: at most ASID_COUNT steps, and free_count says one is free. */
-    while (next_asid == 0 || asid_table[next_asid].root != 0)
-        next_asid = (next_asid + 1) & ASID_MASK;
-    unsigned asid = next_asid;
-    next_asid = (next_asid + 1) & ASID_MASK;
-    asid_table[asid] = (struct asid_entry){root, ++generation};
-    free_count--;
-    return identity_of(asid);
+    struct pool_slot *p = &pools[high];
+    uint64_t *e = entries(high);
+    /* Bounded: at most 512 steps, and free says one is free. Round robin keeps a freed ASID unused longest. */
+    while (e[p->next] != 0 || reserved(high, p->next))
+        p->next = (p->next + 1) & ASID_LOW_MASK;
+    unsigned low = p->next;
+    p->next = (low + 1) & ASID_LOW_MASK;
+    generation = (generation + 1) & GENERATION_MASK;
+    e[low] = generation << PFN_BITS | root >> 12;
+    p->free--;
+    return identity_of(high, low, e[low]);
 }
 
 uint64_t asid_root(uint64_t identity)
 {
-    unsigned asid = identity & ASID_MASK;
-    const struct asid_entry *e = &asid_table[asid];
-    if (asid == 0 || e->root == 0 || e->generation != identity >> ASID_BITS)
+    unsigned high = high_of(identity), low = low_of(identity);
+    const uint64_t *e = entries(high);
+    if (!e || reserved(high, low) || !e[low] || entry_generation(e[low]) != identity >> ASID_BITS)
         return 0;
-    return e->root;
+    return entry_root(e[low]);
 }
 
 void asid_release(uint64_t identity)
 {
     if (asid_root(identity) == 0)
         return;
-    asid_table[identity & ASID_MASK] = (struct asid_entry){0, 0};
-    asid_port_ranges_total -= port_grants[identity & ASID_MASK].count;
-    port_grants[identity & ASID_MASK].count = 0; /* a recycled ASID starts with no ports */
-    free_count++;
+    unsigned high = high_of(identity);
+    entries(high)[low_of(identity)] = 0;
+    drop_grants(identity & ASID_MASK);
+    pools[high].free++;
 }
-
-unsigned asid_port_ranges_total;
 
 uint64_t asid_of_root(uint64_t root, uint64_t hint)
 {
     if (root != 0 && asid_root(hint) == root)
         return hint;
-    /* A copied PML4 cap lost word 3 (CNode_Copy clears mapping words): search, bounded by the table. */
-    for (unsigned asid = 1; root != 0 && asid < ASID_COUNT; asid++) {
-        if (asid_table[asid].root == root)
-            return identity_of(asid);
+    /* A copied PML4 cap lost word 3 (CNode_Copy clears mapping words): search, bounded by the pools. */
+    for (unsigned high = 0; root != 0 && high < ASID_POOLS; high++) {
+        const uint64_t *e = entries(high);
+        for (unsigned low = 0; e && low < ASID_POOL_ENTRIES; low++) {
+            if (e[low] && entry_root(e[low]) == root)
+                return identity_of(high, low, e[low]);
+        }
     }
     return ASID_NONE;
 }
@@ -126,7 +201,7 @@ uint64_t asid_ports_holder(uint16_t first, uint16_t last)
         const struct asid_ports *g = &port_grants[asid];
         for (unsigned i = 0; i < g->count; i++) {
             if (g->range[i].first <= last && first <= g->range[i].last)
-                return identity_of(asid); /* released identities have no grants left */
+                return identity_of_asid(asid); /* released identities have no grants left */
         }
     }
     return ASID_NONE;

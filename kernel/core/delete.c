@@ -63,6 +63,7 @@ static void finalise(struct cap *cap)
     case BST_OBJ_NOTIFICATION: notification_finalise(cap); break;
     case BST_OBJ_IRQ_HANDLER: irq_handler_finalise(cap); break;
     case BST_OBJ_IOPORT: ioport_finalise(cap); break;
+    case BST_OBJ_ASID_POOL: asid_pool_finalise(cap); break;
     default: break;
     }
 }

@@ -31,6 +31,7 @@ static uint64_t object_bytes(const struct cap *c)
     case BST_OBJ_PAGE_DIRECTORY:
     case BST_OBJ_PDPT:
     case BST_OBJ_PML4: return 1ull << BST_PAGE_TABLE_BITS;
+    case BST_OBJ_ASID_POOL: return 1ull << BST_ASID_POOL_SIZE_BITS;
     default: return 0;
     }
 }

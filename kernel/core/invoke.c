@@ -163,6 +163,8 @@ static enum bst_error dispatch(struct invocation *inv)
     case BST_OBJ_IOPORT_CONTROL: return ioport_control_invoke(inv);
     case BST_OBJ_IOPORT: return ioport_invoke(inv);
     case BST_OBJ_MACHINE_CONTROL: return machine_control_invoke(inv);
+    case BST_OBJ_ASID_CONTROL: return asid_control_invoke(inv);
+    case BST_OBJ_ASID_POOL: return asid_pool_invoke(inv);
     default:
         return inv_fail(inv, BST_E_NOT_SUPPORTED, BST_ARG_NONE, 0, 0,
                         "this object type has no invocations");

@@ -68,6 +68,8 @@ enum bst_error irq_handler_invoke(struct invocation *inv);
 enum bst_error ioport_control_invoke(struct invocation *inv);
 enum bst_error ioport_invoke(struct invocation *inv);
 enum bst_error machine_control_invoke(struct invocation *inv);
+enum bst_error asid_control_invoke(struct invocation *inv);
+enum bst_error asid_pool_invoke(struct invocation *inv);
 
 /* The Call system call on a kernel object: rdi = cptr, rsi = msginfo, rdx/r10/r8/r9 = words 0-3. */
 void invoke_syscall(struct tcb *caller, uint64_t cptr, uint64_t msginfo, const uint64_t reg_words[4]);

@@ -82,6 +82,17 @@ static const char *make_cspace(uint64_t *cnode_pa)
     return 0;
 }
 
+/* ASID pool 0, from boot memory as the root CNode is: the root task's own ASID comes from it. */
+static const char *make_asid_pool(uint64_t *pool_pa)
+{
+    *pool_pa = loader_alloc_page();
+    if (!*pool_pa)
+        return "out of memory for the root task's ASID pool";
+    memset(arch_phys_to_virt(*pool_pa), 0, PAGE);
+    asid_pool_install(0, *pool_pa);
+    return 0;
+}
+
 /* Largest power-of-two block at base that is aligned and fits below end. */
 static unsigned block_bits(uint64_t base, uint64_t end)
 {
@@ -197,20 +208,22 @@ static struct tcb *make_tcb(uint64_t vspace, uint64_t entry, uint64_t *pa_out)
 
 /* The root task's capabilities: itself, its CSpace and address space, the control caps. */
 static void make_boot_caps(struct tcb *tcb, uint64_t tcb_pa, uint64_t cnode_pa, uint64_t vspace, uint64_t exchange_pa,
-                           uint64_t bootinfo_pa)
+                           uint64_t bootinfo_pa, uint64_t pool_pa)
 {
     struct cap cnode = cap_make(BST_OBJ_CNODE, BST_RIGHTS_ALL, BST_ROOT_CNODE_RADIX, cnode_pa);
     cap_set_guard_bits(&cnode, 64 - BST_ROOT_CNODE_RADIX); /* guard 0: slot numbers are cptrs */
     boot_cap(BST_CAP_ROOT_CNODE, cnode);
     boot_cap(BST_CAP_ROOT_TCB, cap_make(BST_OBJ_TCB, BST_RIGHTS_ALL, 0, tcb_pa));
     /* Mapped caps name the address space by identity, never by the root's address. */
-    uint64_t identity = asid_assign(vspace); /* the first identity: the table is empty */
+    uint64_t identity = asid_assign(0, vspace); /* from pool 0, installed by make_asid_pool */
     struct cap root_vspace = cap_make(BST_OBJ_PML4, BST_RIGHTS_ALL, 0, vspace);
     root_vspace.w3 = identity;
     boot_cap(BST_CAP_ROOT_VSPACE, root_vspace);
     boot_cap(BST_CAP_IRQ_CONTROL, cap_make(BST_OBJ_IRQ_CONTROL, BST_RIGHTS_ALL, 0, 0));
     boot_cap(BST_CAP_IOPORT_CONTROL, cap_make(BST_OBJ_IOPORT_CONTROL, BST_RIGHTS_ALL, 0, 0));
     boot_cap(BST_CAP_MACHINE_CONTROL, cap_make(BST_OBJ_MACHINE_CONTROL, BST_RIGHT_READ | BST_RIGHT_WRITE, 0, 0));
+    boot_cap(BST_CAP_ASID_CONTROL, cap_make(BST_OBJ_ASID_CONTROL, BST_RIGHTS_ALL, 0, 0));
+    boot_cap(BST_CAP_ROOT_ASID_POOL, cap_make(BST_OBJ_ASID_POOL, BST_RIGHTS_ALL, 0, pool_pa)); /* w2 0: pool 0 */
     struct cap exchange = cap_make(BST_OBJ_FRAME_4K, BST_RIGHT_READ | BST_RIGHT_WRITE, 0, exchange_pa);
     exchange.w2 = BST_ROOT_EXCHANGE_ADDR;
     exchange.w3 = identity;
@@ -242,11 +255,11 @@ const char *roottask_create(struct tcb **root_out, struct bootmem *bm, const str
         if ((why = load_segment(root, file, &elf.segments[i])))
             return why;
     }
-    uint64_t exchange_pa, bootinfo_pa, cnode_pa;
+    uint64_t exchange_pa, bootinfo_pa, cnode_pa, pool_pa;
     if ((why = map_stack(root)) ||
         (why = map_fresh_page(root, BST_ROOT_EXCHANGE_ADDR, ARCH_MAP_READ | ARCH_MAP_WRITE, &exchange_pa)) ||
         (why = map_fresh_page(root, BST_ROOT_BOOTINFO_ADDR, ARCH_MAP_READ, &bootinfo_pa)) ||
-        (why = make_cspace(&cnode_pa)))
+        (why = make_cspace(&cnode_pa)) || (why = make_asid_pool(&pool_pa)))
         return why;
     struct bst_bootinfo *bi = arch_phys_to_virt(bootinfo_pa);
     if ((why = map_modules(root, p, bi)))
@@ -255,7 +268,7 @@ const char *roottask_create(struct tcb **root_out, struct bootmem *bm, const str
     struct tcb *tcb = make_tcb(root, elf.entry, &tcb_pa);
     if (!tcb)
         return "out of memory for the root TCB";
-    make_boot_caps(tcb, tcb_pa, cnode_pa, root, exchange_pa, bootinfo_pa);
+    make_boot_caps(tcb, tcb_pa, cnode_pa, root, exchange_pa, bootinfo_pa, pool_pa);
     fill_bootinfo(bi, bm, p);
     hand_out_memory(bi, bm);
     bi->empty_first_slot = BST_CAP_FIRST_UNTYPED + bi->untyped_count;

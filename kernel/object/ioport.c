@@ -227,6 +227,12 @@ enum bst_error ioport_invoke(struct invocation *inv)
                     "unknown IOPort invocation");
 }
 
+void ioport_reload(void)
+{
+    followed_root = ~0ull; /* the same root may come back with a new identity */
+    load(loaded_identity);
+}
+
 /* The last cap to the range is gone: nobody owns those ports any more, nor may use them. */
 void ioport_finalise(const struct cap *cap)
 {

@@ -9,5 +9,7 @@
 
 /* Called on every switch to a thread: reloads the bitmap only if its address space differs. */
 void ioport_follow(const struct tcb *tcb);
+/* Grants changed under the loaded bitmap (an identity died): reload it, and again on the next switch. */
+void ioport_reload(void);
 
 #endif

@@ -23,6 +23,8 @@ void notification_finalise(const struct cap *cap);
 void irq_handler_finalise(const struct cap *cap);
 /* The port range gets no owner. */
 void ioport_finalise(const struct cap *cap);
+/* Every ASID of the pool dies; the address spaces that held them lose their user half. */
+void asid_pool_finalise(const struct cap *cap);
 
 /* Object initialisation after Retype has zeroed the memory. */
 void tcb_object_init(struct tcb *tcb);

@@ -18,6 +18,7 @@
  *     unmap finds nothing, and nothing reachable points at their objects.
  */
 #include "kernel/object/vspace.h"
+#include "kernel/object/ioport.h"
 #include "kernel/object/objects.h"
 #include "lib/string.h"
 
@@ -41,10 +42,12 @@ bool vspace_lookup_root(struct invocation *inv, unsigned arg, struct vspace_targ
     t->root = s->cap.paddr;
     t->identity = asid_of_root(t->root, s->cap.w3);
     if (t->identity == ASID_NONE) {
-        /* Every live PML4 has an ASID from Retype or boot: this is a kernel bug, refused safely. */
-        *e = inv_fail(inv, BST_E_ILLEGAL_OPERATION, arg, 0, 0, "the address space has no ASID");
+        /* Not assigned yet, or its pool was deleted: mapped caps must name a live identity. */
+        *e = inv_fail(inv, BST_E_ILLEGAL_OPERATION, arg, 0, 0,
+                      "the address space has no ASID: assign one with an ASID pool cap");
         return false;
     }
+    s->cap.w3 = t->identity; /* only a hint (a copy made before Assign has 0): the next lookup needs no search */
     return true;
 }
 
@@ -151,6 +154,7 @@ static void vspace_root_destroyed(const struct cap *c)
 {
     asid_release(asid_of_root(c->paddr, c->w3));
     arch_vspace_clear_user(c->paddr);
+    ioport_reload(); /* its grants are gone, and a new PML4 may come at the same address */
 }
 
 void page_table_cap_deleted(const struct cap *cap, bool final)

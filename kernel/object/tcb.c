@@ -8,6 +8,7 @@
 #include "kernel/object/tcb.h"
 #include "kernel/core/ipc.h"
 #include <bastion/tcb.h>
+#include "kernel/core/asid.h"
 #include "kernel/core/cdt.h"
 #include "kernel/core/delete.h"
 #include "kernel/core/invoke.h"
@@ -189,6 +190,10 @@ static enum bst_error configure_sources(struct invocation *inv, struct slot *src
         if (!src[i])
             return e;
     }
+    struct cap *vspace = &src[SLOT_VSPACE]->cap;
+    if ((vspace->w3 = asid_of_root(vspace->paddr, vspace->w3)) == ASID_NONE) /* a hint: the thread's copy keeps it */
+        return inv_fail(inv, BST_E_ILLEGAL_OPERATION, SLOT_VSPACE, 0, 0,
+                        "the address space has no ASID: assign one with an ASID pool cap");
     if ((e = check_exchange(inv, src[SLOT_EXCHANGE])) != BST_OK)
         return e;
     src[SLOT_FAULT_EP] = 0;

@@ -14,7 +14,6 @@
  * its memory again when objects are carved from it.
  */
 #include "kernel/core/invoke.h"
-#include "kernel/core/asid.h"
 #include "kernel/core/cdt.h"
 #include "kernel/core/cspace.h"
 #include "kernel/core/preempt.h"
@@ -57,15 +56,13 @@ static struct cap object_cap(uint64_t type, uint64_t size_bits, uint64_t paddr, 
     return c;
 }
 
-/* Returns the new cap's word 3: an address-space root gets its identity (core/asid.h). */
-static uint64_t init_object(uint64_t type, uint64_t paddr)
+/* A new PML4 has no ASID: it gets one from an ASID pool cap (ASIDPool_Assign, object/asidpool.c). */
+static void init_object(uint64_t type, uint64_t paddr)
 {
     if (type == BST_OBJ_TCB)
         tcb_object_init(arch_phys_to_virt(paddr));
-    if (type != BST_OBJ_PML4)
-        return 0;
-    arch_vspace_init_root(paddr); /* it shares the kernel's half */
-    return asid_assign(paddr);
+    if (type == BST_OBJ_PML4)
+        arch_vspace_init_root(paddr); /* it shares the kernel's half */
 }
 
 /* Checks the destination: a CNode with count empty slots from offset (slot 0 is reserved). */
@@ -165,17 +162,13 @@ static enum bst_error untyped_retype(struct invocation *inv)
         return inv_fail(inv, BST_E_NO_MEMORY, ARG_COUNT, 0, start >= ut_size ? 0 : (ut_size - start) >> obj_bits,
                         "not enough free memory left in the untyped");
     uint64_t type = inv->mr[ARG_TYPE];
-    if (type == BST_OBJ_PML4 && count > asid_free_count())
-        return inv_fail(inv, BST_E_NO_MEMORY, ARG_COUNT, 0, asid_free_count(),
-                        "the ASID table is full: no more address spaces");
     uint64_t end = start + (count << obj_bits);
     if (!device && !zero_up_to(ut, watermark, end))
         return E_PREEMPTED; /* every check above passes again on the restart, or it fails cleanly */
     for (uint64_t i = 0; i < count; i++) {
         uint64_t paddr = ut->paddr + start + (i << obj_bits);
-        uint64_t w3 = init_object(type, paddr);
+        init_object(type, paddr);
         dest[i].cap = object_cap(type, inv->mr[ARG_SIZE_BITS], paddr, device);
-        dest[i].cap.w3 = w3;
         cdt_insert_child(inv->slot, &dest[i]);
     }
     if (ut->w2 != watermark) /* device memory, with a stale watermark: nothing known zero */

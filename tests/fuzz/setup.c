@@ -208,6 +208,7 @@ bool fuzz_setup(uint64_t seed)
     retype(s->carve, BST_OBJ_PAGE_DIRECTORY, 0, K_PD, "page directory");
     retype(s->carve, BST_OBJ_PDPT, 0, K_PDPT, "pdpt");
     retype(s->carve, BST_OBJ_PML4, 0, K_PML4, "pml4");
+    ok(bst_asid_pool_assign(BST_CAP_ROOT_ASID_POOL, arena(K_PML4), 0), "pml4's ASID");
     retype(s->carve, BST_OBJ_TCB, 0, K_TCB_SPARE, "spare tcb");
     ok(bst_irq_control_get(BST_CAP_IRQ_CONTROL, 10, R, arena(K_IRQ), D), "irq handler");
     ok(bst_ioport_control_issue(BST_CAP_IOPORT_CONTROL, 0x2e8, 0x2ef, R, arena(K_IOPORT), D), "ioport");

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "tests/host/cap_env.h"
-#include "kernel/core/asid.h"
 #include "kernel/core/sched.h"
 
 const struct env_untyped env_untyped[ENV_UNTYPED_COUNT] = {
@@ -169,6 +168,8 @@ enum bst_error irq_handler_invoke(struct invocation *inv) { return not_here(inv)
 enum bst_error ioport_control_invoke(struct invocation *inv) { return not_here(inv); }
 enum bst_error ioport_invoke(struct invocation *inv) { return not_here(inv); }
 enum bst_error machine_control_invoke(struct invocation *inv) { return not_here(inv); }
+enum bst_error asid_control_invoke(struct invocation *inv) { return not_here(inv); }
+enum bst_error asid_pool_invoke(struct invocation *inv) { return not_here(inv); }
 
 /* ---------------------------------------------------------------- recording fakes */
 
@@ -216,9 +217,6 @@ void frame_cap_deleted(const struct cap *cap) { record(HOOK_FRAME_DELETED, cap, 
 void page_table_cap_deleted(const struct cap *cap, bool final)
 {
     record(HOOK_PAGE_TABLE_DELETED, cap, final);
-    /* As object/pagetable.c does, so that long random runs do not run out of ASIDs. */
-    if (final && cap_type(cap) == BST_OBJ_PML4)
-        asid_release(asid_of_root(cap->paddr, cap->w3));
 }
 
 void tcb_finalise(struct tcb *tcb)
@@ -231,6 +229,7 @@ void endpoint_finalise(const struct cap *cap) { record(HOOK_ENDPOINT_FINALISE, c
 void notification_finalise(const struct cap *cap) { record(HOOK_NOTIFICATION_FINALISE, cap, true); }
 void irq_handler_finalise(const struct cap *cap) { record(HOOK_IRQ_HANDLER_FINALISE, cap, true); }
 void ioport_finalise(const struct cap *cap) { record(HOOK_IOPORT_FINALISE, cap, true); }
+void asid_pool_finalise(const struct cap *cap) { (void)cap; }
 
 void tcb_object_init(struct tcb *tcb)
 {

@@ -50,6 +50,7 @@ HOST_CAP_CORE := kernel/core/cdt.c kernel/core/cspace.c kernel/core/delete.c ker
     kernel/object/cnode.c kernel/object/cap.c
 HOST_CAP_ENV := kernel/lib/log.c lib/fmt.c tests/host/stub_serial.c tests/host/cap_env.c
 $(eval $(call host_test,cdt,kernel/core/cdt.c))
+$(eval $(call host_test,asid,kernel/core/asid.c))
 $(eval $(call host_test,cspace,$(HOST_CAP_CORE) $(HOST_CAP_ENV)))
 $(eval $(call host_test,invoke,$(HOST_CAP_CORE) $(HOST_CAP_ENV)))
 $(eval $(call host_test,cap_random,$(HOST_CAP_CORE) $(HOST_CAP_ENV)))

@@ -29,5 +29,6 @@ DECLARE_SUITE(authority); /* authority_cases.c: MachineControl, kernel ports, on
 DECLARE_SUITE(wx);      /* wx_cases.c: W^X per frame across aliases */
 DECLARE_SUITE(attack);  /* attack_cases.c: generic attacks of issue 9, each denied with state unchanged */
 DECLARE_SUITE(preempt); /* preempt_cases.c: long calls stop for interrupts, restart and finish */
+DECLARE_SUITE(asid);    /* asid_cases.c: ASID pools, MakePool/Assign, exhaustion */
 
 #endif

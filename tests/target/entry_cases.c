@@ -131,6 +131,7 @@ static bool two_address_spaces_with_ports(uint64_t other_rflags, bool resume)
     if (bst_ioport_control_issue(BST_CAP_IOPORT_CONTROL, ROOT_FIRST, ROOT_LAST, ROOT, ROOT_PORTS, DEPTH) ||
         bst_ioport_bind(ROOT_PORTS, BST_CAP_ROOT_VSPACE) ||
         bst_untyped_retype(S(0), BST_OBJ_PML4, 0, ROOT, 0, 0, OTHER_VSPACE, 1) ||
+        bst_asid_pool_assign(BST_CAP_ROOT_ASID_POOL, OTHER_VSPACE, 0) ||
         bst_ioport_control_issue(BST_CAP_IOPORT_CONTROL, OTHER_FIRST, OTHER_LAST, ROOT, OTHER_PORTS, DEPTH) ||
         bst_ioport_bind(OTHER_PORTS, OTHER_VSPACE) ||
         bst_untyped_retype(S(0), BST_OBJ_FRAME_4K, 0, ROOT, 0, 0, OTHER_FRAME, 1) ||

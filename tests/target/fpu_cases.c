@@ -88,7 +88,8 @@ static uint64_t spawn_fpu_child(void)
     memset((void *)child_report(), 0, sizeof(struct fpu_child_report));
     struct bst_spawn_frame shared = {SHARED, CHILD_SHARED_ADDR, RW};
     struct bst_spawn p = {
-        .image = (const void *)m->user_addr, .image_size = m->size, .untyped = S(0), .cnode = ROOT,
+        .image = (const void *)m->user_addr, .image_size = m->size, .untyped = S(0),
+        .asid_pool = BST_CAP_ROOT_ASID_POOL, .cnode = ROOT,
         .first_slot = PROC_FIRST, .slot_count = PROC_SLOTS,
         .vspace = BST_CAP_ROOT_VSPACE, .scratch_vaddr = BST_SPAWN_ROOT_SCRATCH,
         .authority = BST_CAP_ROOT_TCB, .priority = PRIORITY, .start_arg = CHILD_ARG(CHILD_FPU, ROUNDS),

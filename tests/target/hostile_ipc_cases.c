@@ -318,6 +318,7 @@ static void configure_own_vspace(uint64_t i)
 CASE(configuring_own_vspace_takes_effect_at_once)
 {
     CHECK(bst_untyped_retype(S(0), BST_OBJ_PML4, 0, ROOT, 0, 0, S(9), 1) == BST_OK);
+    CHECK(bst_asid_pool_assign(BST_CAP_ROOT_ASID_POOL, S(9), 0) == BST_OK);
     CHECK(tthread_start_scratch(0, configure_own_vspace, 0, LOW, EP) == BST_OK);
     tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
     CHECK(seen[1] == 0);

@@ -16,6 +16,7 @@ static const struct test_suite suites[] = {
     {wx_cases, &wx_case_count},
     {attack_cases, &attack_case_count},
     {preempt_cases, &preempt_case_count},
+    {asid_cases, &asid_case_count},
 };
 
 int main(void)

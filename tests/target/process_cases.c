@@ -68,7 +68,7 @@ static struct bst_spawn params_for(const void *image, size_t size, uint64_t star
 {
     shared_frame = (struct bst_spawn_frame){SHARED, CHILD_SHARED_ADDR, RW};
     return (struct bst_spawn){
-        .image = image, .image_size = size, .untyped = S(0), .cnode = ROOT,
+        .image = image, .image_size = size, .untyped = S(0), .asid_pool = BST_CAP_ROOT_ASID_POOL, .cnode = ROOT,
         .first_slot = PROC_FIRST, .slot_count = PROC_SLOTS,
         .vspace = BST_CAP_ROOT_VSPACE, .scratch_vaddr = BST_SPAWN_ROOT_SCRATCH,
         .authority = BST_CAP_ROOT_TCB, .priority = CHILD_PRIORITY, .start_arg = start_arg,
@@ -385,6 +385,7 @@ CASE(ioport_bind_errors)
 CASE(ioport_bind_table_full)
 {
     CHECK(bst_untyped_retype(S(0), BST_OBJ_PML4, 0, ROOT, 0, 0, SPARE, 1) == BST_OK);
+    CHECK(bst_asid_pool_assign(BST_CAP_ROOT_ASID_POOL, SPARE, 0) == BST_OK);
     for (unsigned i = 0; i < 5; i++)
         CHECK(issue(0x500 + 0x10 * i, 0x507 + 0x10 * i, S(10 + i)) == BST_OK);
     for (unsigned i = 0; i < 4; i++)

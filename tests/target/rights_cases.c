@@ -127,7 +127,7 @@ static const uint64_t labels_with_cases[] = {
     BST_FRAME_MAP, BST_FRAME_UNMAP, BST_FRAME_GET_ADDRESS, BST_IRQ_CONTROL_GET,
     BST_IRQ_HANDLER_SET_NOTIFICATION, BST_IRQ_HANDLER_ACK, BST_IRQ_HANDLER_CLEAR, BST_IOPORT_CONTROL_ISSUE,
     BST_TCB_BIND_NOTIFICATION, BST_TCB_UNBIND_NOTIFICATION, BST_IOPORT_BIND, BST_MACHINE_SHUTDOWN,
-    BST_IOPORT_UNBIND,
+    BST_IOPORT_UNBIND, BST_ASID_CONTROL_MAKE_POOL, BST_ASID_POOL_ASSIGN,
 };
 
 static const char *every_label_has_a_rights_case(void)
@@ -435,6 +435,8 @@ CASE(tcb_unbind_notification_rights)
 static uint64_t make_vspace(bool tables)
 {
     uint64_t e = make(BST_OBJ_PML4, 0, VS);
+    if (e == BST_OK)
+        e = bst_asid_pool_assign(BST_CAP_ROOT_ASID_POOL, VS, 0);
     if (e != BST_OK || !tables)
         return e;
     if ((e = make(BST_OBJ_PDPT, 0, PDPT)) != BST_OK || (e = make(BST_OBJ_PAGE_DIRECTORY, 0, PD)) != BST_OK ||
@@ -638,6 +640,42 @@ CASE(ioport_unbind_rights)
     return 0;
 }
 
+/* A pool from a 4 KiB untyped (word 0, which no copy can weaken: untyped caps are not copied) into root (word 1). */
+CASE(asid_control_make_pool_rights)
+{
+    const uint64_t L = BST_ASID_CONTROL_MAKE_POOL;
+    CHECK(make(BST_OBJ_UNTYPED, BST_ASID_POOL_SIZE_BITS, OBJ) == BST_OK);
+    CHECK(lacking(WEAK, BST_CAP_ASID_CONTROL, invoked_need(L)) == BST_OK);
+    CHECK(lacking(WEAK_ARG, ROOT, arg_need(L, 1)) == BST_OK);
+    CHECK_REFUSED(bst_asid_control_make_pool(WEAK, OBJ, ROOT, DEST, ROOT_DEPTH, 0), BST_ARG_NONE, invoked_need(L));
+    CHECK_REFUSED(bst_asid_control_make_pool(BST_CAP_ASID_CONTROL, OBJ, WEAK_ARG, DEST, ROOT_DEPTH, 0), 1,
+                  arg_need(L, 1));
+    CHECK(slot_type(DEST) == BST_OBJ_NULL);
+    CHECK(copy_with(EXACT, BST_CAP_ASID_CONTROL, invoked_need(L)) == BST_OK);
+    CHECK(copy_with(EXACT_ARG, ROOT, arg_need(L, 1)) == BST_OK);
+    CHECK(bst_asid_control_make_pool(EXACT, OBJ, EXACT_ARG, DEST, ROOT_DEPTH, 0) == BST_OK);
+    CHECK(slot_type(DEST) == BST_OBJ_ASID_POOL);
+    return 0;
+}
+
+CASE(asid_pool_assign_rights)
+{
+    const uint64_t L = BST_ASID_POOL_ASSIGN;
+    CHECK(make(BST_OBJ_PML4, 0, VS) == BST_OK);
+    CHECK(lacking(WEAK, BST_CAP_ROOT_ASID_POOL, invoked_need(L)) == BST_OK);
+    CHECK(lacking(WEAK_ARG, VS, arg_need(L, 0)) == BST_OK);
+    CHECK_REFUSED(bst_asid_pool_assign(WEAK, VS, 0), BST_ARG_NONE, invoked_need(L));
+    CHECK_REFUSED(bst_asid_pool_assign(BST_CAP_ROOT_ASID_POOL, WEAK_ARG, 0), 0, arg_need(L, 0));
+    /* Still without an ASID: nothing can be mapped into it yet. */
+    CHECK(make(BST_OBJ_PDPT, 0, PDPT) == BST_OK);
+    CHECK(bst_page_table_map(PDPT, VS, BASE) == BST_E_ILLEGAL_OPERATION);
+    CHECK(copy_with(EXACT, BST_CAP_ROOT_ASID_POOL, invoked_need(L)) == BST_OK);
+    CHECK(copy_with(EXACT_ARG, VS, arg_need(L, 0)) == BST_OK);
+    CHECK(bst_asid_pool_assign(EXACT, EXACT_ARG, 0) == BST_OK);
+    CHECK(bst_page_table_map(PDPT, VS, BASE) == BST_OK);
+    return 0;
+}
+
 /* Only the refusal can be tried here: with the right, the machine powers off (the suite's end does that). */
 CASE(machine_shutdown_rights)
 {
@@ -690,6 +728,8 @@ const struct test_case rights_cases[] = {
     RIGHTS_CASE(ioport_bind_rights),
     RIGHTS_CASE(ioport_unbind_rights),
     RIGHTS_CASE(machine_shutdown_rights),
+    RIGHTS_CASE(asid_control_make_pool_rights),
+    RIGHTS_CASE(asid_pool_assign_rights),
     RIGHTS_CASE(labels_of_other_objects_are_not_supported),
 };
 const unsigned rights_case_count = sizeof(rights_cases) / sizeof(rights_cases[0]);

@@ -15,7 +15,7 @@
 #define CNODE BST_CAP_ROOT_CNODE
 #define DEPTH 64
 #define VSPACE BST_CAP_ROOT_VSPACE
-#define POOL_BITS 25    /* 32 MiB: 2 MiB frames, and a PML4 for every free ASID */
+#define POOL_BITS 25    /* 32 MiB: room for 2 MiB frames */
 #define SCRATCH_SLOTS 16
 #define BASE 0x8000000000ull /* PML4 slot 1 */
 #define PAGE BST_PAGE_SIZE
@@ -24,8 +24,6 @@
 #define LAST_4K_BASE (LAST_USER_PAGE - PAGE)
 #define LAST_2M_BASE 0x00007fffffc00000ull /* the last 2 MiB page clear of the last user page */
 #define KERNEL_HALF 0xffff800000000000ull
-#define ASID_COUNT 4096
-#define BIG_CNODE_RADIX 12
 #define R BST_RIGHT_READ
 #define RW (BST_RIGHT_READ | BST_RIGHT_WRITE)
 #define RX (BST_RIGHT_READ | BST_RIGHT_EXECUTE)
@@ -33,7 +31,6 @@
 #define PATTERN 0x5eed5eed0badf00dull
 
 enum { ARG_VSPACE, ARG_VADDR, ARG_RIGHTS, ARG_CACHE };
-#define RETYPE_ARG_COUNT 6
 /* Scratch slot roles: the structures that translate BASE, then frames and the rest. */
 enum { PDPT_SLOT, PD_SLOT, PT_SLOT, F1, F2, F3, F4, SPARE };
 
@@ -436,6 +433,7 @@ static const char *destroyed_address_space(void)
     CHECK(fresh());
     CHECK(make(BST_OBJ_PML4, SPARE) == BST_OK);
     bst_cptr_t other = S(SPARE);
+    CHECK(bst_asid_pool_assign(BST_CAP_ROOT_ASID_POOL, other, 0) == BST_OK);
     CHECK(tables(other, BASE, 3) == BST_OK);
     CHECK(make(BST_OBJ_FRAME_4K, F1) == BST_OK && make(BST_OBJ_FRAME_4K, F2) == BST_OK);
     CHECK(bst_frame_map(S(F1), other, BASE, RW, WB) == BST_OK);
@@ -461,6 +459,7 @@ static const char *destroyed_address_space(void)
     CHECK(*word(BASE) == PATTERN);
     /* A PML4 destroyed by revoking its untyped while it holds mappings. */
     CHECK(make(BST_OBJ_PML4, SPARE) == BST_OK);
+    CHECK(bst_asid_pool_assign(BST_CAP_ROOT_ASID_POOL, S(SPARE), 0) == BST_OK);
     CHECK(make(BST_OBJ_PDPT, F4) == BST_OK && bst_page_table_map(S(F4), S(SPARE), BASE) == BST_OK);
     return done();
 }
@@ -520,31 +519,6 @@ static const char *cache_attributes(void)
     return done();
 }
 
-static const char *asid_table_full(void)
-{
-    CHECK(fresh());
-    /* A CNode big enough for a PML4 per ASID. */
-    CHECK(bst_untyped_retype(pool, BST_OBJ_CNODE, BIG_CNODE_RADIX, CNODE, 0, 0, S(SPARE), 1) == BST_OK);
-    bst_cptr_t big = S(SPARE);
-    uint64_t all = ASID_COUNT - 1;
-    CHECK(bst_untyped_retype(pool, BST_OBJ_PML4, 0, CNODE, big, DEPTH, 1, all) == BST_E_NO_MEMORY);
-    uint64_t left = err()->max; /* the root task holds one at least */
-    CHECK(err()->argument == RETYPE_ARG_COUNT && left > 0 && left < all);
-    CHECK(bst_untyped_retype(pool, BST_OBJ_PML4, 0, CNODE, big, DEPTH, 1, left) == BST_OK);
-    CHECK(bst_untyped_retype(pool, BST_OBJ_PML4, 0, CNODE, big, DEPTH, 1 + left, 1) == BST_E_NO_MEMORY);
-    CHECK(err()->max == 0);
-    /* The failed retype changed nothing: its slot is still empty. */
-    CHECK(bst_untyped_retype(pool, BST_OBJ_ENDPOINT, 0, CNODE, big, DEPTH, 1 + left, 1) == BST_OK);
-    /* Deleting one address space frees its ASID. */
-    CHECK(bst_cnode_delete(big, 1, BIG_CNODE_RADIX) == BST_OK);
-    CHECK(bst_untyped_retype(pool, BST_OBJ_PML4, 0, CNODE, big, DEPTH, 1, 1) == BST_OK);
-    /* Revoking the untyped frees them all. */
-    cleanup();
-    CHECK(bst_untyped_retype(pool, BST_OBJ_CNODE, BIG_CNODE_RADIX, CNODE, 0, 0, S(SPARE), 1) == BST_OK);
-    CHECK(bst_untyped_retype(pool, BST_OBJ_PML4, 0, CNODE, big, DEPTH, 1, left) == BST_OK);
-    return done();
-}
-
 const struct test_case vspace_cases[] = {
     {"frame map: read-write, write and read through it", map_read_write},
     {"frame get address: inside the untyped, one result word", get_address_in_untyped},
@@ -566,6 +540,5 @@ const struct test_case vspace_cases[] = {
     {"vspace: destroyed address space leaves harmless stale caps", destroyed_address_space},
     {"frame: memory is zero again after revoke and retype", memory_zeroed_on_reuse},
     {"frame map: cache attributes, device memory never write-back", cache_attributes},
-    {"vspace: ASID table full fails retype cleanly", asid_table_full},
 };
 const unsigned vspace_case_count = sizeof(vspace_cases) / sizeof(vspace_cases[0]);

@@ -128,6 +128,7 @@ CASE_WITH_SCRATCH(aliases_across_address_spaces)
 {
     CHECK(code_frame());
     CHECK(bst_untyped_retype(S(0), BST_OBJ_PML4, 0, ROOT, 0, 0, OTHER_VSPACE, 1) == BST_OK);
+    CHECK(bst_asid_pool_assign(BST_CAP_ROOT_ASID_POOL, OTHER_VSPACE, 0) == BST_OK);
     CHECK(tables(OTHER_VSPACE, TABLES + 3) == BST_OK);
     CHECK(copy(COPY, FRAME) == BST_OK);
     CHECK(alias_refused(bst_frame_map(COPY, OTHER_VSPACE, BASE, RX, WB), RW));
@@ -149,6 +150,7 @@ CASE_WITH_SCRATCH(stale_mapping_does_not_count)
     CHECK(code_frame());
     CHECK(bst_frame_unmap(FRAME) == BST_OK);
     CHECK(bst_untyped_retype(S(0), BST_OBJ_PML4, 0, ROOT, 0, 0, OTHER_VSPACE, 1) == BST_OK);
+    CHECK(bst_asid_pool_assign(BST_CAP_ROOT_ASID_POOL, OTHER_VSPACE, 0) == BST_OK);
     CHECK(tables(OTHER_VSPACE, TABLES + 3) == BST_OK);
     CHECK(copy(COPY, FRAME) == BST_OK);
     CHECK(bst_frame_map(COPY, OTHER_VSPACE, BASE, RX, WB) == BST_OK);

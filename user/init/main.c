@@ -59,7 +59,7 @@ static uint64_t spawn_uart(const struct layout *l, const struct bst_boot_module 
     };
     const struct bst_spawn params = {
         .image = (const void *)m->user_addr, .image_size = m->size,
-        .untyped = l->untyped, .cnode = BST_CAP_ROOT_CNODE,
+        .untyped = l->untyped, .asid_pool = BST_CAP_ROOT_ASID_POOL, .cnode = BST_CAP_ROOT_CNODE,
         .first_slot = l->process_slots, .slot_count = UART_SLOTS,
         .vspace = BST_CAP_ROOT_VSPACE, .scratch_vaddr = BST_SPAWN_ROOT_SCRATCH,
         .authority = BST_CAP_ROOT_TCB, .priority = UART_PRIORITY,

@@ -182,6 +182,9 @@ static uint64_t share_frames(struct builder *b)
 static uint64_t make_address_space(struct builder *b)
 {
     uint64_t e = make(b, BST_OBJ_PML4, 0, &b->proc->vspace);
+    if (e == BST_OK)
+        e = fail(b, bst_asid_pool_assign(b->p->asid_pool, b->proc->vspace, 0),
+                 "no ASID for the child (is asid_pool an ASID pool cap with free ASIDs?)");
     for (unsigned i = 0; e == BST_OK && i < b->elf.count; i++)
         e = load_segment(b, &b->elf.segment[i]);
     if (e == BST_OK)

@@ -62,6 +62,7 @@ struct bst_spawn {
     const void *image;          /* the ELF file, readable by the caller */
     size_t image_size;
     bst_cptr_t untyped;         /* every object comes from here */
+    bst_cptr_t asid_pool;       /* the child's address space gets its ASID here (BST_CAP_ROOT_ASID_POOL in the root task) */
     bst_cptr_t cnode;           /* the caller's CSpace root (BST_CAP_ROOT_CNODE in the root task) */
     uint64_t first_slot;        /* free slots [first_slot, first_slot + slot_count) of it */
     uint64_t slot_count;

@@ -25,3 +25,28 @@ uint64_t bst_page_table_map(bst_cptr_t table, bst_cptr_t vspace, uint64_t vaddr)
 }
 
 uint64_t bst_page_table_unmap(bst_cptr_t table) { return bst_invoke(table, BST_PAGE_TABLE_UNMAP, 0, 0, 0); }
+
+/* The one result word of a successful call, if the caller wants it. */
+static uint64_t with_result(bst_cptr_t cap, uint64_t label, unsigned n, const uint64_t *w, uint64_t *result)
+{
+    if (!result)
+        return bst_invoke(cap, label, n, w, 0);
+    struct bst_reply reply;
+    uint64_t e = bst_invoke(cap, label, n, w, &reply);
+    if (e == BST_OK)
+        *result = reply.length >= 1 ? reply.words[0] : 0;
+    return e;
+}
+
+uint64_t bst_asid_control_make_pool(bst_cptr_t control, bst_cptr_t untyped, bst_cptr_t root, uint64_t index,
+                                    uint64_t depth, uint64_t *first_asid)
+{
+    uint64_t w[BST_ASID_MAKE_POOL_ARGS] = {untyped, root, index, depth};
+    return with_result(control, BST_ASID_CONTROL_MAKE_POOL, BST_ASID_MAKE_POOL_ARGS, w, first_asid);
+}
+
+uint64_t bst_asid_pool_assign(bst_cptr_t pool, bst_cptr_t vspace, uint64_t *asid)
+{
+    uint64_t w[] = {vspace};
+    return with_result(pool, BST_ASID_POOL_ASSIGN, 1, w, asid);
+}

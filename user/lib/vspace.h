@@ -19,4 +19,14 @@ uint64_t bst_frame_get_address(bst_cptr_t frame, uint64_t *paddr);
 uint64_t bst_page_table_map(bst_cptr_t table, bst_cptr_t vspace, uint64_t vaddr);
 uint64_t bst_page_table_unmap(bst_cptr_t table);
 
+/*
+ * ASIDs: a PML4 needs one before anything maps into it or a thread runs in
+ * it. MakePool turns a whole 4 KiB untyped into a pool of 512 ASIDs (its cap
+ * at root/index/depth; *first_asid, if given, is the pool's first ASID);
+ * Assign gives vspace an ASID from the pool (*asid, if given).
+ */
+uint64_t bst_asid_control_make_pool(bst_cptr_t control, bst_cptr_t untyped, bst_cptr_t root, uint64_t index,
+                                    uint64_t depth, uint64_t *first_asid);
+uint64_t bst_asid_pool_assign(bst_cptr_t pool, bst_cptr_t vspace, uint64_t *asid);
+
 #endif
