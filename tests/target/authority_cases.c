@@ -54,16 +54,13 @@ static void cleanup(void)
     scratch_reset();
 }
 
-#define CASE(name)                                                                              \
-    static const char *name##_body(void);                                                       \
-    static const char *name(void)                                                               \
-    {                                                                                           \
-        memset(&proc, 0, sizeof(proc));                                                         \
-        const char *why = scratch_untyped(UT_BITS) && share_frame() ? name##_body() : "no scratch state"; \
-        cleanup();                                                                              \
-        return why;                                                                             \
-    }                                                                                           \
-    static const char *name##_body(void)
+/* Runs the body with a scratch untyped in S(0) and the shared frame, then cleans up, pass or fail. */
+static bool setup(void)
+{
+    memset(&proc, 0, sizeof(proc));
+    return scratch_untyped(UT_BITS) && share_frame();
+}
+#define CASE(name) CASE_WITH(name, setup(), cleanup)
 
 /* Spawns the test child in mode with the given caps; it has not run yet. */
 static uint64_t spawn(enum child_mode mode, uint64_t cookie, const struct bst_spawn_cap *caps, unsigned cap_count)

@@ -96,15 +96,7 @@ static void cleanup(void)
     scratch_reset(); /* the IOPort caps too: their grants go with them */
 }
 
-#define CASE(name)                                   \
-    static const char *name##_body(void);           \
-    static const char *name(void)                   \
-    {                                               \
-        const char *why = setup() ? name##_body() : "set-up failed"; \
-        cleanup();                                  \
-        return why;                                 \
-    }                                               \
-    static const char *name##_body(void)
+#define CASE(name) CASE_WITH(name, setup(), cleanup)
 
 static uint64_t read_flags(bst_cptr_t tcb)
 {

@@ -22,6 +22,20 @@ struct test_case {
             return "check failed: " #cond " (" __FILE__ ":" TEST_STR(__LINE__) ")"; \
     } while (0)
 
+/*
+ * A case that runs its body only if set_up (an expression) holds, then
+ * always calls tear_down(), pass or fail, so the next case starts clean.
+ */
+#define CASE_WITH(name, set_up, tear_down)                                    \
+    static const char *name##_body(void);                                     \
+    static const char *name(void)                                             \
+    {                                                                         \
+        const char *why = (set_up) ? name##_body() : "set-up failed";         \
+        tear_down();                                                          \
+        return why;                                                           \
+    }                                                                         \
+    static const char *name##_body(void)
+
 struct test_suite;
 /* Runs every case of every suite, checking the kernel's invariants after each. */
 int test_run_suites(const struct test_suite *suites, unsigned count);

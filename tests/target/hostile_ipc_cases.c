@@ -47,17 +47,7 @@ static void cleanup(void)
     scratch_reset();
 }
 
-#define CASE(name)                           \
-    static const char *name##_body(void);   \
-    static const char *name(void)           \
-    {                                       \
-        if (!setup())                       \
-            return "set-up failed";         \
-        const char *why = name##_body();    \
-        cleanup();                          \
-        return why;                         \
-    }                                       \
-    static const char *name##_body(void)
+#define CASE(name) CASE_WITH(name, setup(), cleanup)
 
 /* A raw Call with the IPC register set: the helpers' own exchange frames are
  * not bst_exchange (that is the root's), so no wrapper that writes it is used. */

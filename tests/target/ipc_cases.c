@@ -46,17 +46,7 @@ static void cleanup(void)
     scratch_reset();
 }
 
-#define CASE(name)                                    \
-    static const char *name##_body(void);            \
-    static const char *name(void)                    \
-    {                                                \
-        if (!setup())                                \
-            return "set-up failed";                  \
-        const char *why = name##_body();             \
-        cleanup();                                   \
-        return why;                                  \
-    }                                                \
-    static const char *name##_body(void)
+#define CASE(name) CASE_WITH(name, setup(), cleanup)
 
 /* ---- helper thread bodies */
 

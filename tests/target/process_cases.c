@@ -51,16 +51,12 @@ static void cleanup(void)
 }
 
 /* Runs the body with a scratch untyped in S(0) and the shared frame, then cleans up, pass or fail. */
-#define CASE(name)                                                                              \
-    static const char *name##_body(void);                                                       \
-    static const char *name(void)                                                               \
-    {                                                                                           \
-        memset(&proc, 0, sizeof(proc));                                                         \
-        const char *why = scratch_untyped(UT_BITS) && share_frame() ? name##_body() : "no scratch state"; \
-        cleanup();                                                                              \
-        return why;                                                                             \
-    }                                                                                           \
-    static const char *name##_body(void)
+static bool setup(void)
+{
+    memset(&proc, 0, sizeof(proc));
+    return scratch_untyped(UT_BITS) && share_frame();
+}
+#define CASE(name) CASE_WITH(name, setup(), cleanup)
 
 static struct bst_spawn_frame shared_frame; /* SHARED, at CHILD_SHARED_ADDR in the child */
 
