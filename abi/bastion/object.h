@@ -43,6 +43,9 @@ enum bst_object_type {
 #define BST_UNTYPED_MAX_BITS 47
 #define BST_CNODE_MIN_RADIX 1
 #define BST_CNODE_MAX_RADIX 20
+/* At most this many objects per Retype (as seL4's fan-out limit): making them is one step with
+ * interrupts off, so its length must not grow with a number the caller chooses. */
+#define BST_RETYPE_MAX_COUNT 256u
 
 /*
  * ASIDs (docs/vspace.md): an address space needs one to be mapped into or

@@ -148,9 +148,11 @@ static enum bst_error untyped_retype(struct invocation *inv)
     if ((e = check_type_and_size(inv, device, &obj_bits)) != BST_OK)
         return e;
     uint64_t count = inv->mr[ARG_COUNT], ut_size = 1ull << cap_size_bits(ut);
-    if (count < 1 || obj_bits > cap_size_bits(ut) || count > (ut_size >> obj_bits))
-        return inv_fail(inv, BST_E_RANGE, ARG_COUNT, 1, obj_bits > cap_size_bits(ut) ? 0 : ut_size >> obj_bits,
-                        "object count out of range for this untyped");
+    uint64_t fits = obj_bits > cap_size_bits(ut) ? 0 : ut_size >> obj_bits;
+    uint64_t max_count = fits < BST_RETYPE_MAX_COUNT ? fits : BST_RETYPE_MAX_COUNT;
+    if (count < 1 || count > max_count)
+        return inv_fail(inv, BST_E_RANGE, ARG_COUNT, 1, max_count,
+                        "object count out of range for this untyped (at most BST_RETYPE_MAX_COUNT per call)");
     struct slot *dest = destination(inv, count, &e);
     if (!dest)
         return e;

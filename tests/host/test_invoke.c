@@ -236,11 +236,19 @@ static void test_retype_size_bits_range(void **state)
 static void test_retype_count_range(void **state)
 {
     (void)state;
+    /* The untyped holds 16,384 endpoints, but one call makes at most BST_RETYPE_MAX_COUNT. */
     uint64_t capacity = (1ull << 19) / 32;
+    assert_true(capacity > BST_RETYPE_MAX_COUNT);
     FAILS(BST_E_RANGE, env_retype(ENV_UT_512K, BST_OBJ_ENDPOINT, 0, 100, 0));
-    detail_is(R_COUNT, 1, capacity);
+    detail_is(R_COUNT, 1, BST_RETYPE_MAX_COUNT);
+    FAILS(BST_E_RANGE, env_retype(ENV_UT_512K, BST_OBJ_ENDPOINT, 0, 100, BST_RETYPE_MAX_COUNT + 1));
+    detail_is(R_COUNT, 1, BST_RETYPE_MAX_COUNT);
     FAILS(BST_E_RANGE, env_retype(ENV_UT_512K, BST_OBJ_ENDPOINT, 0, 100, capacity + 1));
-    detail_is(R_COUNT, 1, capacity);
+    detail_is(R_COUNT, 1, BST_RETYPE_MAX_COUNT);
+    /* A small untyped bounds the count by what fits. */
+    FAILS(BST_E_RANGE, env_retype(ENV_UT_512K, BST_OBJ_FRAME_2M, 0, 100, 1));
+    detail_is(R_COUNT, 1, 0);
+    OK(env_retype(ENV_UT_512K, BST_OBJ_ENDPOINT, 0, 100, BST_RETYPE_MAX_COUNT));
     FAILS(BST_E_RANGE, env_retype(ENV_UT_512K, BST_OBJ_ENDPOINT, 0, 100, UINT64_MAX));
     FAILS(BST_E_RANGE, env_retype(ENV_UT_512K, BST_OBJ_ENDPOINT, 0, 100, 1ull << 63));
     /* Too few message words. */
@@ -258,10 +266,9 @@ static void test_retype_destination(void **state)
     FAILS(BST_E_RANGE, env_retype(ut, BST_OBJ_ENDPOINT, 0, slots - 1, 2));
     detail_is(R_OFFSET, 1, slots - 2);
     FAILS(BST_E_RANGE, env_retype(ut, BST_OBJ_ENDPOINT, 0, UINT64_MAX, 1));
-    /* More objects than the CNode has slots: no offset works (and max must not wrap). */
-    FAILS(BST_E_RANGE, env_retype(ut, BST_OBJ_ENDPOINT, 0, 1, slots + 10));
-    assert_int_equal(env_detail()->argument, R_OFFSET);
-    assert_true(env_detail()->max <= slots);
+    /* More objects than the CNode has slots from offset: max must not wrap. */
+    FAILS(BST_E_RANGE, env_retype(ut, BST_OBJ_ENDPOINT, 0, slots - 10, 20));
+    detail_is(R_OFFSET, 1, slots - 20);
     /* A full slot anywhere in the range: delete first, and which one. */
     make(ut, BST_OBJ_NOTIFICATION, 0, 105);
     FAILS(BST_E_DELETE_FIRST, env_retype(ut, BST_OBJ_ENDPOINT, 0, 100, 10));
@@ -1042,7 +1049,9 @@ static enum bst_error call_on_small_stack(uint64_t cptr, uint64_t label, unsigne
 /* CNodes C_0 .. C_{n-1} of radix 1 with C_{i+1}'s only cap in C_i[1]; an endpoint in C_{n-1}[1]. */
 static void build_chain(unsigned ut, unsigned n, struct cap *ep)
 {
-    OK(env_retype(ut, BST_OBJ_CNODE, 1, CHAIN_FIRST, n));
+    for (unsigned made = 0; made < n; made += BST_RETYPE_MAX_COUNT)
+        OK(env_retype(ut, BST_OBJ_CNODE, 1, CHAIN_FIRST + made,
+                      n - made < BST_RETYPE_MAX_COUNT ? n - made : BST_RETYPE_MAX_COUNT));
     make(ut, BST_OBJ_ENDPOINT, 0, 100);
     *ep = *CAP(100);
     OK(ENV_CALL(CHAIN_FIRST + n - 1, BST_CNODE_MOVE, 1, 1, ENV_ROOT, 100, 64));

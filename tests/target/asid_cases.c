@@ -38,7 +38,7 @@ static const struct bst_error_detail *err(void) { return &bst_exchange->error; }
 
 static uint64_t make(uint64_t type, uint64_t size_bits, bst_cptr_t slot, uint64_t count)
 {
-    return bst_untyped_retype(S(0), type, size_bits, ROOT, 0, 0, slot, count);
+    return retype_many(S(0), type, size_bits, ROOT, 0, 0, slot, count);
 }
 
 /* A 4 KiB untyped at ut, made into a pool at pool; *first = its first ASID. */
@@ -277,7 +277,7 @@ static bst_cptr_t big_slot(void) { return bst_bootinfo->empty_last_slot - 20; } 
 static const char *untyped_alone_body(bst_cptr_t big)
 {
     CHECK(bst_untyped_retype(big, BST_OBJ_CNODE, BIG_RADIX, ROOT, 0, 0, SPARE, 1) == BST_OK);
-    CHECK(bst_untyped_retype(big, BST_OBJ_PML4, 0, ROOT, SPARE, ROOT_DEPTH, 1, ALL_ASIDS) == BST_OK);
+    CHECK(retype_many(big, BST_OBJ_PML4, 0, ROOT, SPARE, ROOT_DEPTH, 1, ALL_ASIDS) == BST_OK);
     /* Everyone else can still make address spaces: from the boot pool, and from a new pool. */
     CHECK(make(BST_OBJ_PML4, 0, PML4, 1) == BST_OK && assign(BST_CAP_ROOT_ASID_POOL, PML4) == BST_OK);
     CHECK(make_pool(POOL_UT, POOL, 0) == BST_OK);

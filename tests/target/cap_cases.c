@@ -81,6 +81,11 @@ static const char *retype_count_range(void)
     CHECK(bst_exchange->error.max == TCBS_IN_PAGE);
     CHECK(retype(ut, BST_OBJ_FRAME_2M, 0, S(1), 1) == BST_E_RANGE); /* bigger than the untyped */
     scratch_reset();
+    /* Room for 2,048 endpoints, but one call makes at most BST_RETYPE_MAX_COUNT (bounded work). */
+    CHECK((ut = scratch_untyped(16)));
+    CHECK(bst_untyped_retype(ut, BST_OBJ_ENDPOINT, 0, ROOT, 0, 0, 1, BST_RETYPE_MAX_COUNT + 1) == BST_E_RANGE);
+    CHECK(last_error_argument() == 6 && bst_exchange->error.max == BST_RETYPE_MAX_COUNT);
+    scratch_reset();
     return 0;
 }
 

@@ -55,3 +55,14 @@ struct cap_info cap_info(bst_cptr_t cptr)
     return (struct cap_info){r.error, r.value0 & 0xff, (r.value0 >> 8) & 0xff, (r.value0 >> 16) & 0xff,
                              r.value1};
 }
+
+uint64_t retype_many(bst_cptr_t untyped, uint64_t type, uint64_t size_bits, bst_cptr_t root, uint64_t index,
+                     uint64_t depth, uint64_t offset, uint64_t count)
+{
+    uint64_t e = BST_OK;
+    for (uint64_t made = 0; e == BST_OK && made < count; made += BST_RETYPE_MAX_COUNT) {
+        uint64_t n = count - made < BST_RETYPE_MAX_COUNT ? count - made : BST_RETYPE_MAX_COUNT;
+        e = bst_untyped_retype(untyped, type, size_bits, root, index, depth, offset + made, n);
+    }
+    return e;
+}

@@ -23,6 +23,11 @@ bst_cptr_t scratch_slot(unsigned n);
 bst_cptr_t scratch_untyped(unsigned bits);
 void scratch_reset(void);
 
+/* Untyped_Retype of count objects into consecutive slots from offset, in calls of at most
+ * BST_RETYPE_MAX_COUNT objects (the kernel's limit per call). */
+uint64_t retype_many(bst_cptr_t untyped, uint64_t type, uint64_t size_bits, bst_cptr_t root, uint64_t index,
+                     uint64_t depth, uint64_t offset, uint64_t count);
+
 /* A device untyped from bootinfo, or 0. */
 bst_cptr_t device_untyped(void);
 
