@@ -122,7 +122,8 @@ static uint64_t label_for(uint64_t cptr)
     case BST_OBJ_IRQ_CONTROL: return BST_IRQ_CONTROL_GET;
     case BST_OBJ_IRQ_HANDLER: return BST_IRQ_HANDLER_SET_NOTIFICATION + rng_below(r, 3);
     case BST_OBJ_IOPORT_CONTROL: return BST_IOPORT_CONTROL_ISSUE;
-    case BST_OBJ_IOPORT: return BST_IOPORT_BIND;
+    case BST_OBJ_IOPORT: return rng_chance(r, 50) ? BST_IOPORT_BIND : BST_IOPORT_UNBIND;
+    case BST_OBJ_ASID_POOL: return BST_ASID_POOL_ASSIGN;
     default: return 1 + rng_below(r, BST_INV_LABEL_COUNT - 1);
     }
 }

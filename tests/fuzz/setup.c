@@ -207,8 +207,12 @@ bool fuzz_setup(uint64_t seed)
     retype(s->carve, BST_OBJ_PAGE_TABLE, 0, K_PT, "page table");
     retype(s->carve, BST_OBJ_PAGE_DIRECTORY, 0, K_PD, "page directory");
     retype(s->carve, BST_OBJ_PDPT, 0, K_PDPT, "pdpt");
+    /* An ASID pool of our own (a block freed again by each reset's revoke): deleting it
+     * under the spare address space is fair game for the calls. */
+    retype(s->carve, BST_OBJ_UNTYPED, BST_ASID_POOL_SIZE_BITS, K_ASID_UT, "pool untyped");
+    ok(bst_asid_control_make_pool(BST_CAP_ASID_CONTROL, arena(K_ASID_UT), R, arena(K_ASID_POOL), D, 0), "asid pool");
     retype(s->carve, BST_OBJ_PML4, 0, K_PML4, "pml4");
-    ok(bst_asid_pool_assign(BST_CAP_ROOT_ASID_POOL, arena(K_PML4), 0), "pml4's ASID");
+    ok(bst_asid_pool_assign(arena(K_ASID_POOL), arena(K_PML4), 0), "pml4's ASID");
     retype(s->carve, BST_OBJ_TCB, 0, K_TCB_SPARE, "spare tcb");
     ok(bst_irq_control_get(BST_CAP_IRQ_CONTROL, 10, R, arena(K_IRQ), D), "irq handler");
     ok(bst_ioport_control_issue(BST_CAP_IOPORT_CONTROL, 0x2e8, 0x2ef, R, arena(K_IOPORT), D), "ioport");
