@@ -108,6 +108,7 @@ $(eval $(call user_program,test-root,$(wildcard tests/target/*.c)))
 $(eval $(call user_program,fuzz-root,$(wildcard tests/fuzz/*.c)))
 $(eval $(call user_program,bench-root,$(wildcard bench/bastion/*.c)))
 $(eval $(call user_program,bench-server,$(wildcard bench/server/*.c)))
+$(eval $(call user_program,bench-copy,$(wildcard bench/copy/*.c)))
 $(eval $(call user_program,test-child,$(wildcard tests/child/*.c)))
 $(eval $(call user_program,uart,$(wildcard user/servers/uart/*.c)))
 

@@ -228,7 +228,7 @@ static const struct bst_boot_module *server_module(void)
 
 static bool make_endpoints(enum bench_role role)
 {
-    static bool made[BENCH_ROLE_CREATE + 1];
+    static bool made[BENCH_ROLE_COUNT];
     if (!made[role])
         made[role] = bst_untyped_retype(slot(SLOT_UT), BST_OBJ_ENDPOINT, 0, BST_CAP_ROOT_CNODE, 0, 0, ep_a(role), 2) == BST_OK;
     return made[role];
@@ -541,6 +541,151 @@ static unsigned irq_latency_worst(unsigned n)
     return 1;
 }
 
+/*
+ * ---- Copying a buffer through IPC: the baseline for zero-copy transfer
+ * (relay segments). The root hands a buffer of 2^bits bytes to a partner
+ * process and gets it back, 512 bytes per Call (64 words: 0-3 in registers,
+ * 4-63 copied by the kernel between the exchange frames): first the PUT calls
+ * carry it there, then the GET calls' replies bring it back (roles.h). Both
+ * sides copy each chunk between their buffer and the message, and touch
+ * (read and write) the first and last byte: the root before sending and after
+ * the last chunk is back, the partner once it holds it all. One sample is the
+ * whole round trip. The buffers are 2 MiB frames from a spare boot untyped:
+ * the root's at COPY_VADDR (the scratch page directory's slots 1-8), the
+ * partner's at BENCH_COPY_BUFFER (a PDPT and page directory of its own). The
+ * partner (module bench-copy, bench/copy/) and its tables come from an
+ * untyped of their own; these rows run after the others they could disturb.
+ */
+#define COPY_VADDR (BENCH_VADDR + (2ull << 20))
+#define COPY_FRAME_BITS 21
+#define COPY_FRAMES (1u << (BENCH_COPY_MAX_BITS - COPY_FRAME_BITS)) /* per side */
+#define COPY_UT_BITS 20 /* the partner and its tables */
+enum { COPY_UT = 600, COPY_PDPT, COPY_PD, COPY_FRAME_FIRST, COPY_PARTNER_SLOT = COPY_FRAME_FIRST + 2 * COPY_FRAMES };
+static struct bst_process copy_proc;
+
+/* As spawn_partner, from the bench-copy module. */
+static uint64_t spawn_copy_partner(bst_cptr_t ut, uint64_t first_slot, struct bst_process *p)
+{
+    const struct bst_boot_module *m = 0;
+    for (unsigned i = 0; i < bst_bootinfo->module_count && !m; i++)
+        if (strstr_bounded(bst_bootinfo->modules[i].name, "bench-copy"))
+            m = &bst_bootinfo->modules[i];
+    if (!m || !make_endpoints(BENCH_ROLE_COPY)) {
+        p->why = m ? "no endpoints" : "no bench-copy module";
+        return BST_E_INVALID_ARG;
+    }
+    const struct bst_spawn_cap caps[] = {{ep_a(BENCH_ROLE_COPY), BENCH_EP_A, BST_RIGHTS_ALL},
+                                         {ep_b(BENCH_ROLE_COPY), BENCH_EP_B, BST_RIGHTS_ALL}};
+    struct bst_spawn params = {
+        .image = (const void *)m->user_addr, .image_size = m->size, .untyped = ut, .asid_pool = BST_CAP_ROOT_ASID_POOL,
+        .cnode = BST_CAP_ROOT_CNODE, .first_slot = first_slot, .slot_count = PARTNER_SLOTS,
+        .vspace = BST_CAP_ROOT_VSPACE, .scratch_vaddr = BST_SPAWN_ROOT_SCRATCH,
+        .authority = BST_CAP_ROOT_TCB, .priority = 128, .start_arg = BENCH_ROLE_COPY, .stack_pages = 2,
+        .caps = caps, .cap_count = 2,
+    };
+    return bst_process_spawn(&params, p);
+}
+
+static bool copy_setup(void)
+{
+    static bool done;
+    if (done)
+        return true;
+    if (!setup_scratch())
+        return false;
+    /* The frames fill a spare boot untyped of 32 MiB (irq_latency_worst has given its back). */
+    bst_cptr_t frames = lat_boot_untyped(BENCH_COPY_MAX_BITS + 1, 0), ut = slot(COPY_UT);
+    uint64_t e = frames ? BST_OK : BST_E_NO_MEMORY;
+    if (!e) e = bst_untyped_retype(frames, BST_OBJ_FRAME_2M, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(COPY_FRAME_FIRST), 2 * COPY_FRAMES);
+    if (!e) e = bst_untyped_retype(bst_largest_boot_untyped(), BST_OBJ_UNTYPED, COPY_UT_BITS, BST_CAP_ROOT_CNODE, 0, 0, ut, 1);
+    if (!e) e = bst_untyped_retype(ut, BST_OBJ_PDPT, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(COPY_PDPT), 1);
+    if (!e) e = bst_untyped_retype(ut, BST_OBJ_PAGE_DIRECTORY, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(COPY_PD), 1);
+    if (e) {
+        bst_printf("bench: copy_ipc set-up failed: %s\n", bst_error_name(e));
+        return false;
+    }
+    e = spawn_copy_partner(ut, slot(COPY_PARTNER_SLOT), &copy_proc);
+    if (e != BST_OK) {
+        bst_printf("bench: spawning the copy partner failed: %s (%s)\n", bst_error_name(e), copy_proc.why);
+        return false;
+    }
+    bst_yield(); /* it runs (same priority) and waits in Recv */
+    for (unsigned i = 0; e == BST_OK && i < COPY_FRAMES; i++)
+        e = bst_frame_map(slot(COPY_FRAME_FIRST + i), BST_CAP_ROOT_VSPACE, COPY_VADDR + ((uint64_t)i << COPY_FRAME_BITS),
+                          BST_RIGHT_READ | BST_RIGHT_WRITE, BST_CACHE_WRITE_BACK);
+    if (!e) e = bst_page_table_map(slot(COPY_PDPT), copy_proc.vspace, BENCH_COPY_BUFFER);
+    if (!e) e = bst_page_table_map(slot(COPY_PD), copy_proc.vspace, BENCH_COPY_BUFFER);
+    for (unsigned i = 0; e == BST_OK && i < COPY_FRAMES; i++)
+        e = bst_frame_map(slot(COPY_FRAME_FIRST + COPY_FRAMES + i), copy_proc.vspace,
+                          BENCH_COPY_BUFFER + ((uint64_t)i << COPY_FRAME_BITS), BST_RIGHT_READ | BST_RIGHT_WRITE,
+                          BST_CACHE_WRITE_BACK);
+    if (e)
+        bst_printf("bench: copy_ipc: mapping the buffers failed: %s\n", bst_error_name(e));
+    done = e == BST_OK;
+    return done;
+}
+
+/* n / divisor timed round trips (at least one) after warmup untimed ones. */
+static unsigned copy_ipc(unsigned n, unsigned bits, unsigned divisor, unsigned warmup)
+{
+    if (!copy_setup())
+        return 0;
+    n = n / divisor > 0 ? n / divisor : 1;
+    const uint64_t size = 1ull << bits;
+    volatile uint8_t *buf = (volatile uint8_t *)COPY_VADDR;
+    uint8_t *plain = (uint8_t *)COPY_VADDR;
+    bst_cptr_t ep = ep_a(BENCH_ROLE_COPY);
+    for (uint64_t i = 0; i < size; i++) /* a pattern to check afterwards */
+        buf[i] = (uint8_t)(i * 7 + 1);
+    uint8_t first = buf[0], last = buf[size - 1];
+    uint64_t w[4];
+    struct bst_msg m;
+    for (unsigned i = 0; i < n + warmup; i++) {
+        uint64_t e = BST_OK;
+        uint64_t t0 = bst_rdtsc();
+        buf[0] = (uint8_t)(buf[0] + 1);
+        buf[size - 1] = (uint8_t)(buf[size - 1] + 1);
+        for (uint64_t at = 0; at < size; at += BENCH_COPY_CHUNK) {
+            memcpy(w, plain + at, sizeof w);
+            memcpy(&bst_exchange->msg[4], plain + at + sizeof w, BENCH_COPY_CHUNK - sizeof w);
+            e |= bst_call(ep, bst_msginfo(BENCH_COPY_PUT, 0, BST_MSG_MAX_WORDS), w, &m);
+        }
+        for (uint64_t at = 0; at < size; at += BENCH_COPY_CHUNK) {
+            e |= bst_call(ep, bst_msginfo(BENCH_COPY_GET, 0, 0), 0, &m);
+            memcpy(plain + at, m.words, sizeof m.words);
+            memcpy(plain + at + sizeof m.words, &bst_exchange->msg[4], BENCH_COPY_CHUNK - sizeof m.words);
+        }
+        buf[0] = (uint8_t)(buf[0] + 1);
+        buf[size - 1] = (uint8_t)(buf[size - 1] + 1);
+        uint64_t t1 = bst_rdtsc();
+        if (e != BST_OK || bst_msginfo_label(m.info) != 0) {
+            bst_printf("bench: copy_ipc: call failed: %s\n", bst_error_name(e));
+            return 0;
+        }
+        if (i >= warmup)
+            samples[i - warmup] = adjusted(t1 - t0);
+    }
+    /* Three touches of each end per round trip; the rest came back as it went. */
+    uint8_t rounds = (uint8_t)(n + warmup);
+    if (buf[0] != (uint8_t)(first + 3 * rounds) || buf[size - 1] != (uint8_t)(last + 3 * rounds) ||
+        buf[size / 2] != (uint8_t)((size / 2) * 7 + 1) || buf[size - 2] != (uint8_t)((size - 2) * 7 + 1)) {
+        bst_printf("bench: copy_ipc: the buffer came back wrong\n");
+        return 0;
+    }
+    return n;
+}
+
+/*
+ * Far fewer samples for the big buffers (a 16 MiB round trip is 65,536
+ * calls): a tenth of the iterations for 4 KiB, down to a ten-thousandth for
+ * 16 MiB (10,000 ... 10 of the default 100,000), at least one; the Linux side
+ * (pipe_*) uses the same counts.
+ */
+static unsigned copy_ipc_4k(unsigned n) { return copy_ipc(n, 12, 10, 100); }
+static unsigned copy_ipc_64k(unsigned n) { return copy_ipc(n, 16, 100, 10); }
+static unsigned copy_ipc_1m(unsigned n) { return copy_ipc(n, 20, 1000, 2); }
+static unsigned copy_ipc_16m(unsigned n) { return copy_ipc(n, 24, 10000, 1); }
+
 /* The suite: later mechanisms add rows here without changing its shape. */
 static const struct {
     const char *name;
@@ -556,6 +701,10 @@ static const struct {
     {"ipc_roundtrip_same_as", ipc_roundtrip_same_as},
     {"retype_tcb", retype_tcb},
     {"irq_latency_worst", irq_latency_worst},
+    {"copy_ipc_4k", copy_ipc_4k},
+    {"copy_ipc_64k", copy_ipc_64k},
+    {"copy_ipc_1m", copy_ipc_1m},
+    {"copy_ipc_16m", copy_ipc_16m},
     {"signal_to_run", signal_to_run}, /* last: it lowers the root's priority */
 };
 

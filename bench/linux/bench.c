@@ -401,6 +401,106 @@ static unsigned process_create(unsigned n)
     return got == n ? n : 0;
 }
 
+/* ---- pipe_*: the copying counterpart of Bastion's copy_ipc_* rows. A buffer
+ * of 2^bits bytes goes to a partner process through one pipe and comes back
+ * through another: the parent touches (reads and writes) its first and last
+ * byte, writes it all, the partner reads it all, touches its copy the same
+ * way and writes it all back, the parent reads it all and touches it again.
+ * One sample is the whole round trip. Both buffers are allocated and written
+ * once before the first round trip (the parent's after the fork), so no
+ * page faults remain to be timed; the first round trips are warm-up. */
+static int write_all(int fd, const void *buf, size_t len)
+{
+    for (size_t done = 0; done < len;) {
+        ssize_t w = write(fd, (const char *)buf + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+static void touch_ends(volatile uint8_t *buf, size_t size)
+{
+    buf[0] = (uint8_t)(buf[0] + 1);
+    buf[size - 1] = (uint8_t)(buf[size - 1] + 1);
+}
+
+static unsigned pipe_copy(unsigned n, unsigned bits, unsigned divisor, unsigned warmup)
+{
+    const size_t size = (size_t)1 << bits;
+    n = n / divisor > 0 ? n / divisor : 1;
+    int req[2], rep[2];
+    if (pipe(req) != 0 || pipe(rep) != 0) {
+        die("pipe");
+        return 0;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        die("fork");
+        return 0;
+    }
+    if (pid == 0) {
+        close(req[1]);
+        close(rep[0]);
+        uint8_t *mine = malloc(size);
+        if (!mine)
+            _exit(1);
+        memset(mine, 0, size);
+        while (read_exact(req[0], mine, size) == 0) {
+            touch_ends(mine, size);
+            if (write_all(rep[1], mine, size) != 0)
+                break;
+        }
+        _exit(0);
+    }
+    close(req[0]);
+    close(rep[1]);
+    struct partner p = {pid, req[1], rep[0]};
+    uint8_t *buf = malloc(size);
+    if (!buf) {
+        die("malloc");
+        partner_stop(&p);
+        return 0;
+    }
+    for (size_t i = 0; i < size; i++) /* a pattern to check afterwards */
+        buf[i] = (uint8_t)(i * 7 + 1);
+    uint8_t first = buf[0], last = buf[size - 1];
+    unsigned got = 0;
+    for (unsigned i = 0; i < n + warmup; i++) {
+        uint64_t t0 = rdtsc();
+        touch_ends(buf, size);
+        int bad = write_all(p.to, buf, size) != 0 || read_exact(p.from, buf, size) != 0;
+        touch_ends(buf, size);
+        uint64_t t1 = rdtsc();
+        if (bad) {
+            die("pipe write/read");
+            break;
+        }
+        if (i >= warmup)
+            samples[got++] = adjusted(t1 - t0);
+    }
+    /* Three touches of each end per round trip; the rest came back as it went. */
+    uint8_t rounds = (uint8_t)(n + warmup);
+    if (got == n && (buf[0] != (uint8_t)(first + 3 * rounds) || buf[size - 1] != (uint8_t)(last + 3 * rounds) ||
+                     buf[size / 2] != (uint8_t)((size / 2) * 7 + 1))) {
+        say("bench: error: pipe_copy: the buffer came back wrong\n");
+        got = 0;
+    }
+    free(buf);
+    partner_stop(&p);
+    return got == n ? n : 0;
+}
+
+/* Far fewer samples for the big buffers, the same counts as Bastion's copy_ipc_* rows:
+ * n/10 for 4 KiB down to n/10000 for 16 MiB, at least one. */
+static unsigned pipe_4k(unsigned n) { return pipe_copy(n, 12, 10, 100); }
+static unsigned pipe_64k(unsigned n) { return pipe_copy(n, 16, 100, 10); }
+static unsigned pipe_1m(unsigned n) { return pipe_copy(n, 20, 1000, 2); }
+static unsigned pipe_16m(unsigned n) { return pipe_copy(n, 24, 10000, 1); }
+
 /* The suite: later mechanisms add rows here without changing its shape. */
 static const struct {
     const char *name;
@@ -413,6 +513,10 @@ static const struct {
     {"context_switch", context_switch},
     {"map_unmap", map_unmap},
     {"process_create", process_create},
+    {"pipe_4k", pipe_4k},
+    {"pipe_64k", pipe_64k},
+    {"pipe_1m", pipe_1m},
+    {"pipe_16m", pipe_16m},
 };
 
 /* ---- the initramfs: a cpio "newc" archive, written without cpio or root */
