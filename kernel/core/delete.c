@@ -10,9 +10,11 @@ struct slot cdt_boot_root;
 
 /*
  * Containers waiting to be emptied; the kernel is not reentrant, so one stack
- * suffices. It may stay non-empty across a preemption: its containers are
- * unreachable (their last caps are gone) and only Retype could reuse their
- * memory, and Retype finishes this work first (delete_finish_pending).
+ * suffices. It may stay non-empty across a preemption: no slot of those
+ * containers can be looked up (their last caps are gone), the objects they
+ * still hold stay alive until their slot is emptied, and no memory of theirs
+ * is reused: every invocation (Retype, Revoke...) finishes this work first
+ * (delete_finish_pending).
  */
 static struct container_state *destroy_stack;
 

@@ -22,6 +22,7 @@
  *    Tests run it between cases; nothing else should hold that right.
  */
 #include <bastion/syscall.h>
+#include <bastion/invocation.h>
 #include "kernel/core/syscall.h"
 #include "kernel/core/cspace.h"
 #include "kernel/core/exchange.h"
@@ -64,7 +65,8 @@ static void debug_puts(struct tcb *caller, uint64_t count)
     }
     /* One copy into kernel memory; the thread cannot change what we print. */
     if (!exchange_copy_in(caller, offsetof(struct bst_exchange, data), text, count)) {
-        syscall_fail(caller, BST_SYS_DEBUG_PUTS, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0);
+        /* The range is checked above: only a missing exchange frame fails the copy. */
+        syscall_fail(caller, BST_SYS_DEBUG_PUTS, BST_E_NO_EXCHANGE, BST_ARG_NONE, 0, BST_MSG_REGISTER_WORDS);
         return;
     }
     for (uint64_t i = 0; i < count; i++) {

@@ -31,6 +31,7 @@
 #include "kernel/core/asid.h"
 #include "kernel/core/cdt.h"
 #include "kernel/core/invoke.h"
+#include "kernel/core/sched.h"
 #include "kernel/object/ioport.h"
 #include "kernel/object/objects.h"
 #include "kernel/object/vspace.h"
@@ -171,12 +172,12 @@ void ioport_follow(const struct tcb *t)
         return;
     followed_root = t->vspace_paddr;
     if (asid_port_ranges_total == 0 && loaded_count == 0) {
-        /* No address space has ports: the bitmap stays all closed. Note whose it is
-         * (the TCB's PML4 copy carries the identity) for a Bind that comes next. */
-        loaded_identity = t->vspace_paddr ? t->vspace_root.cap.w3 : ASID_NONE;
+        /* No address space has ports: the bitmap stays all closed, and no identity is
+         * loaded (a cached one may be stale). A Bind into this root loads it (it compares roots). */
+        loaded_identity = ASID_NONE;
         return;
     }
-    /* The TCB's own PML4 copy keeps the identity in word 3, so this is a check, not a search. */
+    /* The TCB's own PML4 copy keeps the identity in word 3, so this is mostly a check, not a search. */
     uint64_t identity = t->vspace_paddr ? asid_of_root(t->vspace_paddr, t->vspace_root.cap.w3) : ASID_NONE;
     if (identity != loaded_identity)
         load(identity);
@@ -196,8 +197,8 @@ static enum bst_error ioport_bind(struct invocation *inv)
     if (!asid_ports_add(t.identity, (uint16_t)cap_first(c), (uint16_t)cap_last(c)))
         return inv_fail(inv, BST_E_NO_MEMORY, BIND_ARG_VSPACE, 0, ASID_PORT_RANGES,
                         "the address space has the most port ranges it can hold");
-    if (t.identity == loaded_identity)
-        load(t.identity); /* the caller may use the ports as soon as the call returns */
+    if (t.root == followed_root)
+        load(t.identity); /* the running address space may use the ports as soon as the call returns */
     return BST_OK;
 }
 
@@ -212,7 +213,7 @@ static enum bst_error ioport_unbind(struct invocation *inv)
     if (!asid_ports_remove_from(t.identity, (uint16_t)cap_first(c), (uint16_t)cap_last(c)))
         return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BIND_ARG_VSPACE, cap_first(c), cap_last(c),
                         "the ports are not bound to that address space (detail: the range)");
-    if (t.identity == loaded_identity)
+    if (t.root == followed_root)
         load(t.identity);
     return BST_OK;
 }
@@ -227,10 +228,16 @@ enum bst_error ioport_invoke(struct invocation *inv)
                     "unknown IOPort invocation");
 }
 
+/* An identity died (PML4 or pool): follow the running thread afresh, never a remembered identity,
+ * which a later Assign may give to another address space. */
 void ioport_reload(void)
 {
     followed_root = ~0ull; /* the same root may come back with a new identity */
-    load(loaded_identity);
+    const struct tcb *t = sched_current();
+    if (t)
+        ioport_follow(t);
+    else
+        load(ASID_NONE);
 }
 
 /* The last cap to the range is gone: nobody owns those ports any more, nor may use them. */

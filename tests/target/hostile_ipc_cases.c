@@ -121,6 +121,23 @@ CASE(stale_exchange_frame_cannot_forge_caps)
     return 0;
 }
 
+/* Printing reads the text from the exchange frame: without one, the documented error. */
+static void puts_without_frame(uint64_t i)
+{
+    seen[0] = bst_debug_call(BST_SYS_DEBUG_PUTS, BST_CAP_MACHINE_CONTROL, 1).error;
+    seen_count = 1;
+    tthread_park((unsigned)i);
+}
+
+CASE(debug_print_without_exchange_frame)
+{
+    CHECK(tthread_start_scratch(0, puts_without_frame, 0, LOW, 0) == BST_OK);
+    CHECK(bst_cnode_revoke(ROOT, tthread_frame_slot(0), 64) == BST_OK); /* takes the TCB's copy */
+    tthread_let_run_above(LOW - 1, ROOT_PRIORITY);
+    CHECK(seen_count == 1 && seen[0] == BST_E_NO_EXCHANGE);
+    return 0;
+}
+
 /* ---- hole 10: a caller whose partner is gone wakes with an error */
 
 static void call_and_record(uint64_t i)
@@ -352,6 +369,7 @@ CASE(read_only_receive_cnode_takes_no_caps)
 
 const struct test_case hostile_ipc_cases[] = {
     {"hostile: a stale exchange frame cannot forge capabilities", stale_exchange_frame_cannot_forge_caps},
+    {"hostile: printing without an exchange frame is refused as documented", debug_print_without_exchange_frame},
     {"hostile: a caller wakes when its server is suspended", caller_wakes_when_server_is_suspended},
     {"hostile: a caller wakes when its server is deleted", caller_wakes_when_server_is_deleted},
     {"hostile: an overwritten reply wakes the first caller", overwritten_reply_wakes_the_first_caller},
