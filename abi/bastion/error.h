@@ -29,6 +29,8 @@ enum bst_error {
                                 can be written: there is nowhere to write it) */
     BST_E_PARTNER_GONE,      /* the thread that was to reply was deleted or stopped, or dropped
                                 the reply capability, before it replied */
+    BST_E_CALLEE_FAULT,      /* XCall: the callee faulted; the call unwound to the caller (detail.argument
+                                = exception vector, detail.min = fault address, detail.max = its rip) */
     BST_E_COUNT,
 };
 

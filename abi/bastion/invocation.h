@@ -70,6 +70,15 @@ enum bst_invocation_label {
     /* ASIDs (docs/vspace.md) */
     BST_ASID_CONTROL_MAKE_POOL,  /* untyped (4 KiB, no children), root, index, depth -> first ASID of the pool */
     BST_ASID_POOL_ASSIGN,        /* vspace_root cptr (a PML4 without an ASID) -> its ASID */
+    /* Relay segments and XCall entries (abi/bastion/relay.h) */
+    BST_TCB_SET_RELAY,           /* xentry_table, link_stack: the table its call bits index, its link stack */
+    BST_RELAY_ATTACH,            /* tcb: the thread becomes the segment's owner (its current segment) */
+    BST_RELAY_DETACH,            /* the owner gives the segment up (not while it is passed along a call) */
+    BST_XENTRY_TABLE_REGISTER,   /* index, cspace_root, vspace_root, entry_point, stack_base, stack_size,
+                                    max_nesting, root, dest_index, depth -> makes the XEntry cap */
+    BST_XENTRY_UNREGISTER,       /* the entry's valid bit is cleared: later XCalls to it fail */
+    BST_XENTRY_GRANT_SERVICE,    /* target (TCB or XEntry of the same table): sets its call bit */
+    BST_XENTRY_REVOKE_SERVICE,   /* target: clears its call bit */
     BST_INV_LABEL_COUNT,
 };
 

@@ -28,6 +28,11 @@ enum bst_object_type {
     BST_OBJ_MACHINE_CONTROL, /* not retypeable: one cap at boot; debug calls and power-off */
     BST_OBJ_ASID_CONTROL,   /* not retypeable: one cap at boot */
     BST_OBJ_ASID_POOL,      /* not retypeable: made by ASIDControl_MakePool from a 4 KiB Untyped */
+    /* Relay segments and cross-address-space calls (abi/bastion/relay.h, docs/relay.md) */
+    BST_OBJ_RELAY_SEGMENT,  /* 2^size_bits bytes of contiguous memory with its own page tables */
+    BST_OBJ_XENTRY_TABLE,   /* BST_XENTRY_COUNT numbered entries, each with a valid bit */
+    BST_OBJ_XENTRY,         /* not retypeable: made by XEntryTable_Register; names one entry */
+    BST_OBJ_LINK_STACK,     /* 2^size_bits linkage records of a thread's XCalls */
     BST_OBJ_TYPE_COUNT,
 };
 

@@ -16,8 +16,10 @@
  *     Configure's CSpace and address space, which the thread then acts in),
  *     and READ when the object is only read from (CNode_Copy's source CNode,
  *     the notification a bound thread receives from);
- *   - GRANT and GRANT_REPLY are for IPC (docs/ipc.md); no invocation needs
- *     them, and EXECUTE only limits what Frame_Map may ask for.
+ *   - GRANT and GRANT_REPLY are for IPC (docs/ipc.md); the only invocations
+ *     that need GRANT hand out a right themselves (XEntry_GrantService and
+ *     XEntry_RevokeService, docs/relay.md). EXECUTE only limits what
+ *     Frame_Map may ask for.
  *
  * A slot address (root, index, depth) in word k: the root cap needs the
  * right listed for word k, and so does the CNode cap through which the
@@ -130,6 +132,24 @@ static inline const struct bst_invocation_rights *bst_invocation_rights(uint64_t
                                          {1, BST_W, "root: the pool cap is put there"}}},
         [BST_ASID_POOL_ASSIGN] = {"ASIDPool_Assign", "vspace_root", BST_OBJ_BIT(BST_OBJ_ASID_POOL), BST_W,
                                   {{0, BST_W, "vspace_root: gets an ASID"}}},
+        [BST_TCB_SET_RELAY] = {"TCB_SetRelay", "xentry_table, link_stack", BST_OBJ_BIT(BST_OBJ_TCB), BST_W,
+                               {{0, BST_R, "xentry_table: the thread's call bits index it"},
+                                {1, BST_W, "link_stack: the kernel pushes the thread's calls on it"}}},
+        [BST_RELAY_ATTACH] = {"RelaySegment_Attach", "tcb", BST_OBJ_BIT(BST_OBJ_RELAY_SEGMENT), BST_RW,
+                              {{0, BST_W, "tcb: the thread becomes the owner"}}},
+        [BST_RELAY_DETACH] = {"RelaySegment_Detach", "", BST_OBJ_BIT(BST_OBJ_RELAY_SEGMENT), BST_W, {{0, 0, 0}}},
+        [BST_XENTRY_TABLE_REGISTER] = {"XEntryTable_Register",
+                                       "index, cspace_root, vspace_root, entry_point, stack_base, stack_size, "
+                                       "max_nesting, root, dest_index, depth",
+                                       BST_OBJ_BIT(BST_OBJ_XENTRY_TABLE), BST_W,
+                                       {{1, BST_W, "cspace_root: callees act in it"},
+                                        {2, BST_W, "vspace_root: callees run in it"},
+                                        {7, BST_W, "root: the XEntry cap is put there"}}},
+        [BST_XENTRY_UNREGISTER] = {"XEntry_Unregister", "", BST_OBJ_BIT(BST_OBJ_XENTRY), BST_W, {{0, 0, 0}}},
+        [BST_XENTRY_GRANT_SERVICE] = {"XEntry_GrantService", "target", BST_OBJ_BIT(BST_OBJ_XENTRY), BST_RIGHT_GRANT,
+                                      {{0, BST_W, "target (TCB or XEntry): may call the entry from now on"}}},
+        [BST_XENTRY_REVOKE_SERVICE] = {"XEntry_RevokeService", "target", BST_OBJ_BIT(BST_OBJ_XENTRY),
+                                       BST_RIGHT_GRANT, {{0, BST_W, "target (TCB or XEntry): may no longer call it"}}},
     };
     return label > BST_INV_NONE && label < BST_INV_LABEL_COUNT && table[label].name ? &table[label] : 0;
 }
