@@ -9,6 +9,7 @@
  */
 #include "tests/fuzz/setup.h"
 #include <bastion/ipc.h>
+#include <bastion/relay.h>
 #include <bastion/tcb.h>
 #include "lib/string.h"
 
@@ -109,7 +110,8 @@ static uint64_t label_for(uint64_t cptr)
 {
     static const uint8_t tcb[] = {BST_TCB_CONFIGURE, BST_TCB_SET_PRIORITY, BST_TCB_SET_MCP,
                                   BST_TCB_READ_REGISTERS, BST_TCB_WRITE_REGISTERS, BST_TCB_RESUME,
-                                  BST_TCB_SUSPEND, BST_TCB_BIND_NOTIFICATION, BST_TCB_UNBIND_NOTIFICATION};
+                                  BST_TCB_SUSPEND, BST_TCB_BIND_NOTIFICATION, BST_TCB_UNBIND_NOTIFICATION,
+                                  BST_TCB_SET_RELAY};
     struct rng *r = &rng;
     struct bst_result info = bst_syscall3(BST_SYS_DEBUG_CAP_INFO, BST_CAP_MACHINE_CONTROL, cptr, 0);
     switch (info.error == BST_OK ? info.value0 & 0xff : BST_OBJ_NULL) {
@@ -124,6 +126,9 @@ static uint64_t label_for(uint64_t cptr)
     case BST_OBJ_IOPORT_CONTROL: return BST_IOPORT_CONTROL_ISSUE;
     case BST_OBJ_IOPORT: return rng_chance(r, 50) ? BST_IOPORT_BIND : BST_IOPORT_UNBIND;
     case BST_OBJ_ASID_POOL: return BST_ASID_POOL_ASSIGN;
+    case BST_OBJ_RELAY_SEGMENT: return rng_chance(r, 50) ? BST_RELAY_ATTACH : BST_RELAY_DETACH;
+    case BST_OBJ_XENTRY_TABLE: return BST_XENTRY_TABLE_REGISTER;
+    case BST_OBJ_XENTRY: return BST_XENTRY_UNREGISTER + rng_below(r, 3);
     default: return 1 + rng_below(r, BST_INV_LABEL_COUNT - 1);
     }
 }
@@ -134,6 +139,8 @@ static uint64_t size_bits_for(uint64_t type)
     switch (type) {
     case BST_OBJ_UNTYPED: return 4 + rng_below(&rng, 15);
     case BST_OBJ_CNODE: return 1 + rng_below(&rng, 8);
+    case BST_OBJ_RELAY_SEGMENT: return BST_RELAY_MIN_BITS + rng_below(&rng, 4);
+    case BST_OBJ_LINK_STACK: return rng_below(&rng, BST_LINK_STACK_MAX_DEPTH_BITS + 2);
     default: return rng_chance(&rng, 90) ? 0 : rng_below(&rng, 25);
     }
 }
@@ -204,6 +211,26 @@ static void template_words(uint64_t label, uint64_t *w)
         w[1] = maybe(BST_CAP_ROOT_CNODE);
         w[2] = maybe(arena_slot());
         w[3] = maybe(64);
+        break;
+    case BST_TCB_SET_RELAY:
+        w[0] = maybe(arena(K_XTABLE));
+        w[1] = maybe(arena(K_LINK));
+        break;
+    case BST_RELAY_ATTACH: w[0] = maybe(arena(K_WTCB0 + (unsigned)rng_below(r, FUZZ_WORKERS))); break;
+    case BST_XENTRY_TABLE_REGISTER:
+        w[0] = maybe(rng_below(r, 4));
+        w[1] = maybe(arena(K_WCN_GUARDED));
+        w[2] = maybe(arena(K_PML4));
+        w[3] = maybe(rng_chance(r, 50) ? 0x40000000 + (rng_below(r, 1024) << 12) : gen_hostile_ip(r));
+        w[4] = maybe(0x40000000 + (rng_below(r, 1024) << 12));
+        w[5] = maybe(0x1000);
+        w[6] = maybe(1 + rng_below(r, 4));
+        w[7] = maybe(BST_CAP_ROOT_CNODE);
+        w[8] = maybe(arena_slot());
+        w[9] = maybe(64);
+        break;
+    case BST_XENTRY_GRANT_SERVICE: case BST_XENTRY_REVOKE_SERVICE:
+        w[0] = maybe(rng_chance(r, 70) ? arena(K_WTCB0 + (unsigned)rng_below(r, FUZZ_WORKERS)) : arena(K_XENTRY));
         break;
     case BST_IOPORT_CONTROL_ISSUE:
         w[0] = maybe(rng_below(r, 0x10000));
@@ -291,6 +318,10 @@ static void protect(struct fuzz_call *c)
             if (protected_slot(c->r8))
                 c->r8 = arena(K_FR0);
             break;
+        case BST_XENTRY_TABLE_REGISTER: /* nor does a thread that XCalls the entry */
+            if (protected_slot(c->r10))
+                c->r10 = arena(K_WCN_GUARDED);
+            break;
         default:
             break;
         }
@@ -338,6 +369,11 @@ static void sanitize(struct fuzz_call *c)
         bst_msginfo_label(c->rsi) == BST_TCB_WRITE_REGISTERS && c->r8 >= fuzz_env.code_start &&
         c->r8 < fuzz_env.code_end)
         c->r8 = gen_hostile_ip(&rng);
+    /* An entry point in our code would send a thread that XCalls it there (word 3). */
+    if (!(fuzz_env.flags & FLAG_WILD) && c->number == BST_SYS_CALL &&
+        bst_msginfo_label(c->rsi) == BST_XENTRY_TABLE_REGISTER && c->r9 >= fuzz_env.code_start &&
+        c->r9 < fuzz_env.code_end)
+        c->r9 = gen_hostile_ip(&rng);
 }
 
 /* ---- reporting */

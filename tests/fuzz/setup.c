@@ -9,6 +9,7 @@
 #include "user/lib/tcb.h"
 #include "user/lib/vspace.h"
 #include "user/lib/device.h"
+#include "user/lib/relay.h"
 
 #define R BST_CAP_ROOT_CNODE
 #define D 64
@@ -44,7 +45,7 @@ static void retype(bst_cptr_t ut, uint64_t type, uint64_t bits, unsigned k, cons
     ok(bst_untyped_retype(ut, type, bits, R, 0, 0, arena(k), 1), what);
 }
 
-/* The worker CNode (radix 6, guarded to 64 bits): slot numbers are cptrs, slots 1..19 hold caps. */
+/* The worker CNode (radix 6, guarded to 64 bits): slot numbers are cptrs, slots 1..23 hold caps. */
 static void fill_worker_cnode(void)
 {
     bst_cptr_t wcn = arena(K_WCN_GUARDED);
@@ -56,6 +57,8 @@ static void fill_worker_cnode(void)
         {4, K_NT1, BST_RIGHTS_ALL},   {5, K_FR1, BST_RIGHTS_ALL},   {6, K_WCN_GUARDED, BST_RIGHTS_ALL},
         {8, K_PT, BST_RIGHTS_ALL},    {9, K_PML4, BST_RIGHTS_ALL},  {10, K_IRQ, BST_RIGHTS_ALL},
         {11, K_IOPORT, BST_RIGHTS_ALL}, {17, K_EP0, BST_RIGHT_READ}, {19, K_CN4, BST_RIGHTS_ALL},
+        {20, K_RSEG, BST_RIGHTS_ALL}, {21, K_XTABLE, BST_RIGHTS_ALL}, {22, K_LINK, BST_RIGHTS_ALL},
+        {23, K_XENTRY, BST_RIGHTS_ALL},
     };
     for (unsigned i = 0; i < sizeof(copies) / sizeof(copies[0]); i++)
         ok(bst_cnode_copy(wcn, copies[i].slot, D, R, arena(copies[i].k), D, copies[i].rights), "worker cnode copy");
@@ -76,6 +79,21 @@ static void map_spare_vspace(void)
        "map frame");
     ok(bst_frame_map(arena(K_FR2M), pml4, SPARE_VADDR + (2u << 20), BST_RIGHT_READ, BST_CACHE_UNCACHED),
        "map 2M frame");
+}
+
+/*
+ * Relay objects: a segment, an entry table, a link stack, and entry 1 of the
+ * table (low entry numbers are what the workers' cptr-like words hit) in the
+ * spare address space, acting in the workers' CSpace: a thread the calls
+ * bind and grant it migrates there, to a page that faults (no execute).
+ */
+static void make_relay_objects(bst_cptr_t carve)
+{
+    retype(carve, BST_OBJ_RELAY_SEGMENT, BST_RELAY_MIN_BITS, K_RSEG, "relay segment");
+    retype(carve, BST_OBJ_XENTRY_TABLE, 0, K_XTABLE, "entry table");
+    retype(carve, BST_OBJ_LINK_STACK, 2, K_LINK, "link stack");
+    struct bst_xentry_desc d = {1, arena(K_WCN_GUARDED), arena(K_PML4), SPARE_VADDR, SPARE_VADDR + 0x1000, 0x1000, 2};
+    ok(bst_xentry_register(arena(K_XTABLE), &d, R, arena(K_XENTRY), D), "register entry");
 }
 
 uint64_t worker_configure(unsigned i)
@@ -213,6 +231,7 @@ bool fuzz_setup(uint64_t seed)
     ok(bst_asid_control_make_pool(BST_CAP_ASID_CONTROL, arena(K_ASID_UT), R, arena(K_ASID_POOL), D, 0), "asid pool");
     retype(s->carve, BST_OBJ_PML4, 0, K_PML4, "pml4");
     ok(bst_asid_pool_assign(arena(K_ASID_POOL), arena(K_PML4), 0), "pml4's ASID");
+    make_relay_objects(s->carve);
     retype(s->carve, BST_OBJ_TCB, 0, K_TCB_SPARE, "spare tcb");
     ok(bst_irq_control_get(BST_CAP_IRQ_CONTROL, 10, R, arena(K_IRQ), D), "irq handler");
     ok(bst_ioport_control_issue(BST_CAP_IOPORT_CONTROL, 0x2e8, 0x2ef, R, arena(K_IOPORT), D), "ioport");

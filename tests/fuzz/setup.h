@@ -23,6 +23,7 @@ enum arena_slot {
     K_EP0, K_EP1, K_NT0, K_NT1,
     K_FR0, K_FR1, K_FR2M, K_PT, K_PD, K_PDPT, K_PML4,
     K_IRQ, K_IOPORT, K_TCB_SPARE, K_ASID_UT, K_ASID_POOL,
+    K_RSEG, K_XTABLE, K_LINK, K_XENTRY, /* a relay segment, an entry table, a link stack, entry 1 of the table */
     K_WTCB0, K_WFRAME0 = K_WTCB0 + FUZZ_WORKERS,
     K_BUSY = K_WFRAME0 + FUZZ_WORKERS, /* arena slots the set-up fills */
 };

@@ -54,7 +54,7 @@ void fuzz_syscall_df_ac(struct fuzz_call *c)
 
 /* ---- workers */
 
-#define WORKER_BUSY_SLOTS 20 /* slots 1..19 of a worker's CNode hold caps (main.c) */
+#define WORKER_BUSY_SLOTS 24 /* slots 1..23 of a worker's CNode hold caps (setup.c) */
 
 static uint64_t worker_word(struct rng *r)
 {
@@ -102,7 +102,7 @@ static void worker_syscall(struct worker *w)
     for (unsigned i = 0; i < BST_MSG_MAX_CAPS; i++)
         x->caps[i] = gen_cptr(r, 1, WORKER_BUSY_SLOTS - 1, FUZZ_WORKER_RADIX);
     x->receive_root = rng_chance(r, 50) ? 0 : gen_cptr(r, 1, WORKER_BUSY_SLOTS - 1, FUZZ_WORKER_RADIX);
-    x->receive_index = rng_chance(r, 80) ? WORKER_BUSY_SLOTS + rng_below(r, 44) : gen_word(r);
+    x->receive_index = rng_chance(r, 80) ? WORKER_BUSY_SLOTS + rng_below(r, 64 - WORKER_BUSY_SLOTS) : gen_word(r);
     x->receive_depth = gen_depth(r);
     /* A thread sent into our own code could spin there forever: without preemption that is a hang. */
     if (!(fuzz_env.flags & FLAG_WILD) && bst_msginfo_label(c.rsi) == BST_TCB_WRITE_REGISTERS &&

@@ -30,5 +30,6 @@ DECLARE_SUITE(wx);      /* wx_cases.c: W^X per frame across aliases */
 DECLARE_SUITE(attack);  /* attack_cases.c: generic attacks of issue 9, each denied with state unchanged */
 DECLARE_SUITE(preempt); /* preempt_cases.c: long calls stop for interrupts, restart and finish */
 DECLARE_SUITE(asid);    /* asid_cases.c: ASID pools, MakePool/Assign, exhaustion */
+DECLARE_SUITE(relay);   /* relay_cases.c: relay segments, entries, XCall/XRet and their failures */
 
 #endif

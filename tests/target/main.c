@@ -17,6 +17,7 @@ static const struct test_suite suites[] = {
     {attack_cases, &attack_case_count},
     {preempt_cases, &preempt_case_count},
     {asid_cases, &asid_case_count},
+    {relay_cases, &relay_case_count},
 };
 
 int main(void)

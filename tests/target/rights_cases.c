@@ -16,6 +16,7 @@
 #include "tests/target/captest.h"
 #include "user/lib/device.h"
 #include "user/lib/notify.h"
+#include "user/lib/relay.h"
 #include "user/lib/tcb.h"
 #include "user/lib/vspace.h"
 
@@ -37,6 +38,7 @@
 #define PD S(11)
 #define PT S(12)
 #define EXACT_ARG2 S(13)
+#define SPARE S(14)
 
 #define ROOT_PRIORITY 128 /* the root task's priority and maximum controlled priority */
 #define BASE 0x8000000000ull /* PML4 slot 1: nothing of the root task there */
@@ -127,7 +129,9 @@ static const uint64_t labels_with_cases[] = {
     BST_FRAME_MAP, BST_FRAME_UNMAP, BST_FRAME_GET_ADDRESS, BST_IRQ_CONTROL_GET,
     BST_IRQ_HANDLER_SET_NOTIFICATION, BST_IRQ_HANDLER_ACK, BST_IRQ_HANDLER_CLEAR, BST_IOPORT_CONTROL_ISSUE,
     BST_TCB_BIND_NOTIFICATION, BST_TCB_UNBIND_NOTIFICATION, BST_IOPORT_BIND, BST_MACHINE_SHUTDOWN,
-    BST_IOPORT_UNBIND, BST_ASID_CONTROL_MAKE_POOL, BST_ASID_POOL_ASSIGN,
+    BST_IOPORT_UNBIND, BST_ASID_CONTROL_MAKE_POOL, BST_ASID_POOL_ASSIGN, BST_TCB_SET_RELAY, BST_RELAY_ATTACH,
+    BST_RELAY_DETACH, BST_XENTRY_TABLE_REGISTER, BST_XENTRY_UNREGISTER, BST_XENTRY_GRANT_SERVICE,
+    BST_XENTRY_REVOKE_SERVICE,
 };
 
 static const char *every_label_has_a_rights_case(void)
@@ -676,6 +680,159 @@ CASE(asid_pool_assign_rights)
     return 0;
 }
 
+/* ---- relay segments and entries (abi/bastion/relay.h) */
+
+#define BARE_ENTRY 0x1000ull /* nothing is mapped in VS: a call there faults at once */
+
+/* An entry of table in the bare address space VS: one stack, acting in the root CNode. */
+static uint64_t register_bare(bst_cptr_t table, bst_cptr_t cspace, bst_cptr_t vspace, bst_cptr_t root,
+                              bst_cptr_t dest)
+{
+    struct bst_xentry_desc d = {0, cspace, vspace, BARE_ENTRY, 0x2000, 0x1000, 1};
+    return bst_xentry_register(table, &d, root, dest, ROOT_DEPTH);
+}
+
+/* A table (ARG) and link stack (OTHER) bound to the root task; entry 0 of it in VS, its cap in OBJ. */
+static uint64_t relay_setup(void)
+{
+    uint64_t e;
+    if ((e = make(BST_OBJ_XENTRY_TABLE, 0, ARG)) || (e = make(BST_OBJ_LINK_STACK, 0, OTHER)) ||
+        (e = bst_tcb_set_relay(BST_CAP_ROOT_TCB, ARG, OTHER)) || (e = make_vspace(false)))
+        return e;
+    return register_bare(ARG, ROOT, VS, ROOT, OBJ);
+}
+
+/* Whether the root task may call entry 0: the call gets in (and faults in VS) or is refused. */
+static uint64_t call_entry_0(void)
+{
+    uint64_t args[4] = {0, 0, 0, 0}, res[4];
+    return bst_xcall(0, BST_RELAY_MASK_NONE, args, res);
+}
+
+/* Whether a link stack is bound shows when another thread is bound to it. */
+CASE(tcb_set_relay_rights)
+{
+    const uint64_t L = BST_TCB_SET_RELAY;
+    CHECK(make(BST_OBJ_TCB, 0, OBJ) == BST_OK && make(BST_OBJ_XENTRY_TABLE, 0, ARG) == BST_OK);
+    CHECK(make(BST_OBJ_LINK_STACK, 0, OTHER) == BST_OK && make(BST_OBJ_LINK_STACK, 0, SPARE) == BST_OK);
+    CHECK(lacking(WEAK, OBJ, invoked_need(L)) == BST_OK);
+    CHECK(lacking(WEAK_ARG, ARG, arg_need(L, 0)) == BST_OK);
+    CHECK(lacking(DEST, OTHER, arg_need(L, 1)) == BST_OK);
+    CHECK_REFUSED(bst_tcb_set_relay(WEAK, ARG, OTHER), BST_ARG_NONE, invoked_need(L));
+    CHECK_REFUSED(bst_tcb_set_relay(OBJ, WEAK_ARG, OTHER), 0, arg_need(L, 0));
+    CHECK_REFUSED(bst_tcb_set_relay(OBJ, ARG, DEST), 1, arg_need(L, 1));
+    CHECK(bst_tcb_set_relay(BST_CAP_ROOT_TCB, ARG, OTHER) == BST_OK); /* OTHER was not bound to OBJ */
+    CHECK(copy_with(EXACT, OBJ, invoked_need(L)) == BST_OK);
+    CHECK(copy_with(EXACT_ARG, ARG, arg_need(L, 0)) == BST_OK);
+    CHECK(copy_with(EXACT_ARG2, SPARE, arg_need(L, 1)) == BST_OK);
+    CHECK(bst_tcb_set_relay(EXACT, EXACT_ARG, EXACT_ARG2) == BST_OK);
+    CHECK_FAILS(bst_tcb_set_relay(BST_CAP_ROOT_TCB, ARG, SPARE), BST_E_ILLEGAL_OPERATION, 1); /* now OBJ's */
+    return 0;
+}
+
+/* Owned or not shows in Detach (no owner: refused) and a second Attach (owned: refused). */
+CASE(relay_attach_rights)
+{
+    const uint64_t L = BST_RELAY_ATTACH;
+    CHECK(make(BST_OBJ_RELAY_SEGMENT, BST_RELAY_MIN_BITS, OBJ) == BST_OK);
+    CHECK(lacking(WEAK, OBJ, invoked_need(L)) == BST_OK);
+    CHECK(lacking(WEAK_ARG, BST_CAP_ROOT_TCB, arg_need(L, 0)) == BST_OK);
+    CHECK_REFUSED(bst_relay_attach(WEAK, BST_CAP_ROOT_TCB), BST_ARG_NONE, invoked_need(L));
+    CHECK_REFUSED(bst_relay_attach(OBJ, WEAK_ARG), 0, arg_need(L, 0));
+    CHECK_FAILS(bst_relay_detach(OBJ), BST_E_ILLEGAL_OPERATION, BST_ARG_NONE);
+    CHECK(copy_with(EXACT, OBJ, invoked_need(L)) == BST_OK);
+    CHECK(copy_with(EXACT_ARG, BST_CAP_ROOT_TCB, arg_need(L, 0)) == BST_OK);
+    CHECK(bst_relay_attach(EXACT, EXACT_ARG) == BST_OK);
+    CHECK_FAILS(bst_relay_attach(OBJ, BST_CAP_ROOT_TCB), BST_E_DELETE_FIRST, BST_ARG_NONE);
+    CHECK(bst_relay_detach(OBJ) == BST_OK);
+    return 0;
+}
+
+CASE(relay_detach_rights)
+{
+    const uint64_t L = BST_RELAY_DETACH;
+    CHECK(make(BST_OBJ_RELAY_SEGMENT, BST_RELAY_MIN_BITS, OBJ) == BST_OK);
+    CHECK(bst_relay_attach(OBJ, BST_CAP_ROOT_TCB) == BST_OK);
+    CHECK(lacking(WEAK, OBJ, invoked_need(L)) == BST_OK);
+    CHECK_REFUSED(bst_relay_detach(WEAK), BST_ARG_NONE, invoked_need(L));
+    CHECK_FAILS(bst_relay_attach(OBJ, BST_CAP_ROOT_TCB), BST_E_DELETE_FIRST, BST_ARG_NONE); /* still owned */
+    CHECK(copy_with(EXACT, OBJ, invoked_need(L)) == BST_OK);
+    CHECK(bst_relay_detach(EXACT) == BST_OK);
+    CHECK(bst_relay_attach(OBJ, BST_CAP_ROOT_TCB) == BST_OK);
+    return 0;
+}
+
+/* Words 1 (cspace_root), 2 (vspace_root) and 7 (the destination's root) each need write. */
+CASE(xentry_table_register_rights)
+{
+    const uint64_t L = BST_XENTRY_TABLE_REGISTER;
+    CHECK(make_vspace(false) == BST_OK && make(BST_OBJ_XENTRY_TABLE, 0, OBJ) == BST_OK);
+    CHECK(lacking(WEAK, OBJ, invoked_need(L)) == BST_OK);
+    CHECK(arg_need(L, 1) == arg_need(L, 7));
+    CHECK(lacking(WEAK_ARG, ROOT, arg_need(L, 1)) == BST_OK);
+    CHECK(lacking(OTHER, VS, arg_need(L, 2)) == BST_OK);
+    CHECK_REFUSED(register_bare(WEAK, ROOT, VS, ROOT, DEST), BST_ARG_NONE, invoked_need(L));
+    CHECK_REFUSED(register_bare(OBJ, WEAK_ARG, VS, ROOT, DEST), 1, arg_need(L, 1));
+    CHECK_REFUSED(register_bare(OBJ, ROOT, OTHER, ROOT, DEST), 2, arg_need(L, 2));
+    CHECK_REFUSED(register_bare(OBJ, ROOT, VS, WEAK_ARG, DEST), 7, arg_need(L, 7));
+    CHECK(slot_type(DEST) == BST_OBJ_NULL);
+    CHECK(copy_with(EXACT, OBJ, invoked_need(L)) == BST_OK);
+    CHECK(copy_with(EXACT_ARG, ROOT, arg_need(L, 1)) == BST_OK);
+    CHECK(copy_with(EXACT_ARG2, VS, arg_need(L, 2)) == BST_OK);
+    CHECK(register_bare(EXACT, EXACT_ARG, EXACT_ARG2, EXACT_ARG, DEST) == BST_OK); /* index 0 was free */
+    CHECK(slot_type(DEST) == BST_OBJ_XENTRY);
+    return 0;
+}
+
+/* Registered or not shows in a second Register of the index. */
+CASE(xentry_unregister_rights)
+{
+    const uint64_t L = BST_XENTRY_UNREGISTER;
+    CHECK(make_vspace(false) == BST_OK && make(BST_OBJ_XENTRY_TABLE, 0, ARG) == BST_OK);
+    CHECK(register_bare(ARG, ROOT, VS, ROOT, OBJ) == BST_OK);
+    CHECK(lacking(WEAK, OBJ, invoked_need(L)) == BST_OK);
+    CHECK_REFUSED(bst_xentry_unregister(WEAK), BST_ARG_NONE, invoked_need(L));
+    CHECK_FAILS(register_bare(ARG, ROOT, VS, ROOT, DEST), BST_E_DELETE_FIRST, 0);
+    CHECK(copy_with(EXACT, OBJ, invoked_need(L)) == BST_OK);
+    CHECK(bst_xentry_unregister(EXACT) == BST_OK);
+    CHECK(register_bare(ARG, ROOT, VS, ROOT, DEST) == BST_OK);
+    return 0;
+}
+
+/* The call bit shows in an XCall: refused (RIGHTS) or in the callee (which faults at once). */
+CASE(xentry_grant_service_rights)
+{
+    const uint64_t L = BST_XENTRY_GRANT_SERVICE;
+    CHECK(relay_setup() == BST_OK);
+    CHECK(lacking(WEAK, OBJ, invoked_need(L)) == BST_OK);
+    CHECK(lacking(WEAK_ARG, BST_CAP_ROOT_TCB, arg_need(L, 0)) == BST_OK);
+    CHECK_REFUSED(bst_xentry_grant_service(WEAK, BST_CAP_ROOT_TCB), BST_ARG_NONE, invoked_need(L));
+    CHECK_REFUSED(bst_xentry_grant_service(OBJ, WEAK_ARG), 0, arg_need(L, 0));
+    CHECK_FAILS(call_entry_0(), BST_E_RIGHTS, 0);
+    CHECK(copy_with(EXACT, OBJ, invoked_need(L)) == BST_OK);
+    CHECK(copy_with(EXACT_ARG, BST_CAP_ROOT_TCB, arg_need(L, 0)) == BST_OK);
+    CHECK(bst_xentry_grant_service(EXACT, EXACT_ARG) == BST_OK);
+    CHECK_FAILS(call_entry_0(), BST_E_CALLEE_FAULT, 14);
+    return 0;
+}
+
+CASE(xentry_revoke_service_rights)
+{
+    const uint64_t L = BST_XENTRY_REVOKE_SERVICE;
+    CHECK(relay_setup() == BST_OK);
+    CHECK(bst_xentry_grant_service(OBJ, BST_CAP_ROOT_TCB) == BST_OK);
+    CHECK(lacking(WEAK, OBJ, invoked_need(L)) == BST_OK);
+    CHECK(lacking(WEAK_ARG, BST_CAP_ROOT_TCB, arg_need(L, 0)) == BST_OK);
+    CHECK_REFUSED(bst_xentry_revoke_service(WEAK, BST_CAP_ROOT_TCB), BST_ARG_NONE, invoked_need(L));
+    CHECK_REFUSED(bst_xentry_revoke_service(OBJ, WEAK_ARG), 0, arg_need(L, 0));
+    CHECK_FAILS(call_entry_0(), BST_E_CALLEE_FAULT, 14);
+    CHECK(copy_with(EXACT, OBJ, invoked_need(L)) == BST_OK);
+    CHECK(copy_with(EXACT_ARG, BST_CAP_ROOT_TCB, arg_need(L, 0)) == BST_OK);
+    CHECK(bst_xentry_revoke_service(EXACT, EXACT_ARG) == BST_OK);
+    CHECK_FAILS(call_entry_0(), BST_E_RIGHTS, 0);
+    return 0;
+}
+
 /* Only the refusal can be tried here: with the right, the machine powers off (the suite's end does that). */
 CASE(machine_shutdown_rights)
 {
@@ -730,6 +887,13 @@ const struct test_case rights_cases[] = {
     RIGHTS_CASE(machine_shutdown_rights),
     RIGHTS_CASE(asid_control_make_pool_rights),
     RIGHTS_CASE(asid_pool_assign_rights),
+    RIGHTS_CASE(tcb_set_relay_rights),
+    RIGHTS_CASE(relay_attach_rights),
+    RIGHTS_CASE(relay_detach_rights),
+    RIGHTS_CASE(xentry_table_register_rights),
+    RIGHTS_CASE(xentry_unregister_rights),
+    RIGHTS_CASE(xentry_grant_service_rights),
+    RIGHTS_CASE(xentry_revoke_service_rights),
     RIGHTS_CASE(labels_of_other_objects_are_not_supported),
 };
 const unsigned rights_case_count = sizeof(rights_cases) / sizeof(rights_cases[0]);
