@@ -70,6 +70,7 @@ static void finalise(struct cap *cap)
     case BST_OBJ_IOPORT: ioport_finalise(cap); break;
     case BST_OBJ_ASID_POOL: asid_pool_finalise(cap); break;
     case BST_OBJ_XENTRY_TABLE: /* the callees' caps its entries hold */
+        xentry_table_finalise(cap);
         push_container(&xentry_table_of(cap)->container, xentry_slots(cap), XENTRY_TABLE_SLOTS, 0);
         break;
     default: break;

@@ -74,8 +74,8 @@ static void resumed(struct tcb *t, uint64_t error, const struct bst_error_detail
         d.code = error;
         exchange_write_error(t, &d);
     }
-    if (t == sched_current())
-        sched_reload_current(); /* its address space, its window */
+    if (t == sched_current() && t->state == THREAD_RUNNING)
+        sched_reload_current(); /* its address space, its window (a dying thread runs nowhere) */
 }
 
 static const uint64_t no_results[4];
@@ -113,6 +113,11 @@ void link_stack_unwind_all(struct tcb *t, const struct cap *table, const struct 
     static const struct bst_error_detail gone = {.argument = BST_ARG_NONE, .syscall = BST_SYS_XCALL};
     if (!t->call_depth)
         return;
+    if (cap_is_null(table) || cap_is_null(stack)) {
+        t->call_depth = 0; /* not reached: each binding's deletion unwinds while the other is there */
+        tcb_refresh_cached(t);
+        return;
+    }
     while (t->call_depth)
         pop(t, table, stack, BST_E_PARTNER_GONE, no_results);
     resumed(t, BST_E_PARTNER_GONE, &gone);

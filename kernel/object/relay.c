@@ -109,11 +109,12 @@ static void unplace(struct relay_segment *s)
     s->mapped_root = 0;
 }
 
-static void place(struct relay_segment *s, uint64_t root, uint64_t identity_hint)
+static void place(struct relay_segment *s, uint64_t root, struct slot *vspace)
 {
-    uint64_t identity = asid_of_root(root, identity_hint);
+    uint64_t identity = asid_of_root(root, vspace->cap.w3);
     if (identity == ASID_NONE)
         return; /* a root without an ASID runs nothing */
+    vspace->cap.w3 = identity; /* a PML4 cap's word 3 is a hint: the next switch needs no search */
     arch_relay_window_set(root, s->tables.top);
     s->mapped_root = root;
     s->mapped_identity = identity;
@@ -132,7 +133,7 @@ void relay_follow(struct tcb *t)
     if (!root || arch_relay_window(root) == want)
         return;
     if (want)
-        place(s, root, tcb_vspace_slot(t)->cap.w3);
+        place(s, root, (struct slot *)tcb_vspace_slot(t));
     else
         arch_relay_window_set(root, 0); /* another thread's view, or a stale one: not this thread's */
 }

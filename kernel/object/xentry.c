@@ -108,7 +108,8 @@ static enum bst_error xentry_register(struct invocation *inv)
         !(cspace = inv_lookup_typed(inv, inv->mr[A_CSPACE], BST_OBJ_CNODE, A_CSPACE, &e)) ||
         !(vspace = inv_lookup_typed(inv, inv->mr[A_VSPACE], BST_OBJ_PML4, A_VSPACE, &e)))
         return e;
-    if (asid_of_root(vspace->cap.paddr, vspace->cap.w3) == ASID_NONE)
+    uint64_t identity = asid_of_root(vspace->cap.paddr, vspace->cap.w3);
+    if (identity == ASID_NONE)
         return inv_fail(inv, BST_E_ILLEGAL_OPERATION, A_VSPACE, 0, 0,
                         "the address space has no ASID: assign one with an ASID pool cap");
     if ((e = check_entry_words(inv)) != BST_OK ||
@@ -126,6 +127,7 @@ static enum bst_error xentry_register(struct invocation *inv)
     dest->cap = x;
     cdt_insert_child(inv->slot, dest);
     install_caps(&inv->slot->cap, n, cspace, vspace);
+    xentry_vspace(&inv->slot->cap, n)->cap.w3 = identity; /* the hint that keeps every XCall's check O(1) */
     return BST_OK;
 }
 
@@ -212,6 +214,14 @@ enum bst_error xentry_invoke(struct invocation *inv)
 }
 
 /* ---- deletion */
+
+/* The table dies: XEntry caps that outlive it (lifted out of the tree) name no entry any more. */
+void xentry_table_finalise(const struct cap *cap)
+{
+    struct xentry_table *t = xentry_table_of(cap);
+    for (unsigned n = 0; n < BST_XENTRY_COUNT; n++)
+        t->entry[n] = (struct xentry){0};
+}
 
 /* The last cap to an entry is gone: nobody can grant it or revoke its bits any more, so it ends. */
 void xentry_cap_deleted(const struct cap *cap, bool final)

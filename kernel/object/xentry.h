@@ -43,6 +43,7 @@ enum bst_error xentry_invoke(struct invocation *inv);
 
 /* Deletion hooks (core/delete.c). */
 void xentry_cap_deleted(const struct cap *cap, bool final);
+void xentry_table_finalise(const struct cap *cap);
 void xentry_table_cap_deleted(const struct cap *cap, struct slot *slot, bool final);
 
 #endif

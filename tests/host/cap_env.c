@@ -247,6 +247,7 @@ struct slot *xentry_slots(const struct cap *c)
     return arch_phys_to_virt(c->paddr + (1u << (BST_XENTRY_TABLE_BITS - 1)));
 }
 void xentry_cap_deleted(const struct cap *cap, bool final) { (void)cap, (void)final; }
+void xentry_table_finalise(const struct cap *cap) { (void)cap; }
 void xentry_table_cap_deleted(const struct cap *cap, struct slot *slot, bool final)
 {
     (void)cap, (void)slot, (void)final;
