@@ -109,11 +109,14 @@ static inline void tcb_refresh_cached(struct tcb *tcb)
  * The exchange frame is never cached: it is resolved through the TCB's own
  * cap on every access, so the binding dies with that cap (deleted, revoked,
  * or its untyped revoked) and the kernel never writes into memory that has
- * been retyped into something else since. 0: the thread has none.
+ * been retyped into something else since. 0: the thread has none, or it is
+ * inside an XCall.
  */
 static inline uint64_t tcb_exchange_paddr(const struct tcb *tcb)
 {
-    return cap_is_null(&tcb->exchange_frame.cap) ? 0 : tcb->exchange_frame.cap.paddr;
+    /* Inside an XCall the thread runs callee code, and its frame holds its caller's data: the
+     * callee has none (docs/relay.md), or it could send the caller's words onward. */
+    return cap_is_null(&tcb->exchange_frame.cap) || tcb->call_depth ? 0 : tcb->exchange_frame.cap.paddr;
 }
 
 /* The TCB a slot would belong to if it were one of its cap slots (compare before use). */
