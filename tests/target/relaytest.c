@@ -13,10 +13,10 @@
 /* A space's slots, relative to its first. */
 enum {
     SL_PML4, SL_PDPT, SL_PD, SL_PT_LOW, SL_PT_IMAGE,
-    SL_EXCHANGE = SL_PT_IMAGE + 4, SL_SHARED, SL_STACK,
-    SL_IMAGE = SL_STACK + RELAY_STACK_SLOTS * RELAY_STACK_SIZE / PAGE,
+    SL_SHARED = SL_PT_IMAGE + 4, SL_STACK,
+    SL_IMAGE = SL_STACK + RELAY_STACK_ENTRIES * RELAY_STACK_SLOTS * RELAY_STACK_SIZE / PAGE,
 };
-#define IMAGE_TABLES (SL_EXCHANGE - SL_PT_IMAGE)
+#define IMAGE_TABLES (SL_SHARED - SL_PT_IMAGE)
 #define IMAGE_FRAMES (RELAY_SPACE_SLOTS - SL_IMAGE)
 
 static uint64_t image_end;
@@ -107,13 +107,12 @@ static uint64_t copy_image(bst_cptr_t f, bst_cptr_t ut)
     return BST_OK;
 }
 
-/* The exchange copy, the shared frame's copy and the stacks. */
+/* The shared frame's copy and the stacks. */
 static uint64_t map_low(bst_cptr_t f, bst_cptr_t ut, bst_cptr_t shared)
 {
-    const uint64_t stack_pages = RELAY_STACK_SLOTS * RELAY_STACK_SIZE / PAGE;
+    const uint64_t stack_pages = RELAY_STACK_ENTRIES * RELAY_STACK_SLOTS * RELAY_STACK_SIZE / PAGE;
     uint64_t e;
-    if ((e = copy_cap(f + SL_EXCHANGE, BST_CAP_ROOT_EXCHANGE, RW)) || (e = copy_cap(f + SL_SHARED, shared, RW)) ||
-        (e = bst_frame_map(f + SL_EXCHANGE, f + SL_PML4, BST_ROOT_EXCHANGE_ADDR, RW, WB)) ||
+    if ((e = copy_cap(f + SL_SHARED, shared, RW)) ||
         (e = bst_frame_map(f + SL_SHARED, f + SL_PML4, RELAY_SHARED_ADDR, RW, WB)) ||
         (e = make(ut, BST_OBJ_FRAME_4K, f + SL_STACK, stack_pages)))
         return e;
@@ -146,8 +145,6 @@ uint64_t relay_space_make(struct relay_space *s, unsigned n, bst_cptr_t ut, bst_
     return copy_image(f, ut);
 }
 
-void relay_space_drop(unsigned n) { bst_cnode_delete(ROOT, space_first(n) + SL_EXCHANGE, ROOT_DEPTH); }
-
 uint64_t relay_register(bst_cptr_t table, uint64_t index, const struct relay_space *s, void (*entry_point)(void),
                         uint64_t nesting, bst_cptr_t dest)
 {
@@ -156,10 +153,12 @@ uint64_t relay_register(bst_cptr_t table, uint64_t index, const struct relay_spa
         .cspace = ROOT,
         .vspace = s->pml4,
         .entry_point = (uint64_t)entry_point,
-        .stack_base = RELAY_STACK_BASE,
+        .stack_base = relay_stack_base(index),
         .stack_size = RELAY_STACK_SIZE,
         .max_nesting = nesting,
     };
+    if (index >= RELAY_STACK_ENTRIES || nesting > RELAY_STACK_SLOTS)
+        return BST_E_RANGE; /* the space has no stacks for it */
     return bst_xentry_register(table, &d, ROOT, dest, ROOT_DEPTH);
 }
 

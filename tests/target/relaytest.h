@@ -8,12 +8,14 @@
  * the callee's data is a snapshot taken when the space was built (callee
  * code must not write globals: those pages are not writable there, and a
  * write shows as BST_E_CALLEE_FAULT). Besides the image a callee space maps
- *   - a copy of the root task's exchange frame at its usual address, so
- *     callee code reads the detail of a failed call where it always does
- *     (the migrating thread is the root task's thread, with its frame);
  *   - the shared frame at RELAY_SHARED_ADDR, the same address as in the
  *     root task, where callees and the suite leave each other notes;
- *   - RELAY_STACK_SLOTS stacks of RELAY_STACK_SIZE at RELAY_STACK_BASE.
+ *   - stacks at RELAY_STACK_BASE: RELAY_STACK_SLOTS of RELAY_STACK_SIZE for
+ *     each entry number below RELAY_STACK_ENTRIES (relay_stack_base), so
+ *     entries of one space never share a stack.
+ * Nothing else: no bootinfo, and no exchange frame (inside an XCall the
+ * thread has none, docs/relay.md), so callee code never touches
+ * bst_exchange or bst_bootinfo and learns only error codes.
  * Entries registered with relay_register act in the root task's CSpace.
  */
 #ifndef BASTION_TEST_RELAYTEST_H
@@ -23,9 +25,10 @@
 
 #define RELAY_SHARED_ADDR 0x382000ull /* in the root's stack page table (free), and in every callee */
 #define RELAY_COPY_ADDR 0x383000ull   /* the root's: an image page is filled here */
-#define RELAY_STACK_BASE 0x300000ull  /* callees: call slot i at [base + i * size, base + (i + 1) * size) */
-#define RELAY_STACK_SIZE 0x2000ull
-#define RELAY_STACK_SLOTS 4u
+#define RELAY_STACK_BASE 0x300000ull  /* callees: the stacks of every entry */
+#define RELAY_STACK_SIZE 0x1000ull
+#define RELAY_STACK_SLOTS 4u          /* stacks per entry: calls of it in flight at once */
+#define RELAY_STACK_ENTRIES 8u        /* entries 0..7 of a space each have their own stacks */
 #define RELAY_IMAGE_BASE 0x1000000ull /* user/lib/user.ld */
 #define RELAY_SPACE_SLOTS 512u        /* root CNode slots per callee space (its image frames among them) */
 #define RELAY_MAX_SPACES 3u
@@ -43,14 +46,20 @@ uint64_t relay_shared_map(bst_cptr_t frame);
 
 /*
  * Builds callee space n (< RELAY_MAX_SPACES) from untyped ut, sharing frame
- * shared (mapped in the root with relay_shared_map). Its caps go to slots
- * above the scratch slots; relay_space_drop deletes what the scratch reset
- * does not reach (the exchange copy, derived from a boot cap).
+ * shared (mapped in the root with relay_shared_map). Its caps go to root
+ * CNode slots above the scratch slots, all derived from ut: the scratch
+ * reset takes them.
  */
 uint64_t relay_space_make(struct relay_space *s, unsigned n, bst_cptr_t ut, bst_cptr_t shared);
-void relay_space_drop(unsigned n);
 
-/* Registers entry_point in s as entry index of table (nesting calls at most), the XEntry cap at dest. */
+/* Where entry `index`'s stacks begin: call slot i runs on [base + i * size, base + (i + 1) * size). */
+static inline uint64_t relay_stack_base(uint64_t index)
+{
+    return RELAY_STACK_BASE + index * RELAY_STACK_SLOTS * RELAY_STACK_SIZE;
+}
+
+/* Registers entry_point in s as entry index (< RELAY_STACK_ENTRIES) of table, nesting calls at most,
+ * with its own stacks; the XEntry cap goes to dest. */
 uint64_t relay_register(bst_cptr_t table, uint64_t index, const struct relay_space *s, void (*entry_point)(void),
                         uint64_t nesting, bst_cptr_t dest);
 

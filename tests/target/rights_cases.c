@@ -696,7 +696,7 @@ static uint64_t register_bare(bst_cptr_t table, bst_cptr_t cspace, bst_cptr_t vs
 static uint64_t relay_setup(void)
 {
     uint64_t e;
-    if ((e = make(BST_OBJ_XENTRY_TABLE, 0, ARG)) || (e = make(BST_OBJ_LINK_STACK, 0, OTHER)) ||
+    if ((e = make(BST_OBJ_XENTRY_TABLE, 0, ARG)) || (e = make(BST_OBJ_LINK_STACK, 1, OTHER)) ||
         (e = bst_tcb_set_relay(BST_CAP_ROOT_TCB, ARG, OTHER)) || (e = make_vspace(false)))
         return e;
     return register_bare(ARG, ROOT, VS, ROOT, OBJ);
@@ -714,7 +714,7 @@ CASE(tcb_set_relay_rights)
 {
     const uint64_t L = BST_TCB_SET_RELAY;
     CHECK(make(BST_OBJ_TCB, 0, OBJ) == BST_OK && make(BST_OBJ_XENTRY_TABLE, 0, ARG) == BST_OK);
-    CHECK(make(BST_OBJ_LINK_STACK, 0, OTHER) == BST_OK && make(BST_OBJ_LINK_STACK, 0, SPARE) == BST_OK);
+    CHECK(make(BST_OBJ_LINK_STACK, 1, OTHER) == BST_OK && make(BST_OBJ_LINK_STACK, 1, SPARE) == BST_OK);
     CHECK(lacking(WEAK, OBJ, invoked_need(L)) == BST_OK);
     CHECK(lacking(WEAK_ARG, ARG, arg_need(L, 0)) == BST_OK);
     CHECK(lacking(DEST, OTHER, arg_need(L, 1)) == BST_OK);
