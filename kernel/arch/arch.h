@@ -121,6 +121,26 @@ bool arch_vspace_clear(uint64_t root, uint64_t vaddr, unsigned level, uint64_t p
 /* Empties the whole user half of a root that is being destroyed and stops using it. */
 void arch_vspace_clear_user(uint64_t root);
 
+/*
+ * Relay segments (object/relay.c). A segment of 2^size_bits bytes at data has
+ * three page tables of its own (top, middle, leaf: paddrs of zeroed pages).
+ * Init links them and maps every granule of the segment (4 KiB pages up to
+ * BST_RELAY_SMALL_PAGE_MAX_BITS, 2 MiB pages above; user, writable, never
+ * executable); show makes granules [first, first + count) present or absent.
+ * The relay window of an address space (one top-level slot, above
+ * arch_vspace_user_end) is filled only here: window_set points it at a
+ * segment's top table (0: empty) and flushes the TLB if root is current.
+ */
+struct arch_relay_tables {
+    uint64_t top, middle, leaf;
+};
+void arch_relay_tables_init(const struct arch_relay_tables *t, uint64_t data, unsigned size_bits);
+void arch_relay_tables_show(const struct arch_relay_tables *t, uint64_t data, unsigned size_bits, uint64_t first,
+                            uint64_t count, bool present);
+void arch_relay_window_set(uint64_t root, uint64_t top);
+uint64_t arch_relay_window(uint64_t root); /* the top table the window points at, 0 if empty */
+uint64_t arch_relay_window_base(void);
+
 /* Time and interrupts. */
 void arch_timer_init(void);
 uint64_t arch_tsc_hz(void);
@@ -141,6 +161,19 @@ void arch_context_init_user(struct user_context *ctx, uint64_t entry, uint64_t s
  */
 void arch_context_read(const struct user_context *ctx, uint64_t *words, unsigned count);
 void arch_context_write(struct user_context *ctx, const uint64_t *words, unsigned count);
+/*
+ * XCall and XRet (core/xcall.c; registers as abi/bastion/relay.h says). Save
+ * keeps the caller's return point and callee-saved registers; enter starts
+ * the callee with only its arguments; args reads XRet's result words; return
+ * resumes the caller from the frame with an error and four result words.
+ */
+void arch_call_save(const struct user_context *ctx, struct arch_call_frame *f);
+void arch_call_enter(struct user_context *ctx, uint64_t entry, uint64_t stack, const uint64_t words[4],
+                     uint64_t view, uint64_t view_size);
+void arch_call_args(const struct user_context *ctx, uint64_t words[4]);
+void arch_call_return(struct user_context *ctx, const struct arch_call_frame *f, uint64_t error,
+                      const uint64_t results[4]);
+
 /* True for an address in the user half (below BST_USER_ADDR_TOP). */
 bool arch_user_address_ok(uint64_t vaddr);
 

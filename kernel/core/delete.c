@@ -3,6 +3,9 @@
 #include "kernel/core/cspace.h"
 #include "kernel/core/preempt.h"
 #include "kernel/object/objects.h"
+#include "kernel/object/linkstack.h"
+#include "kernel/object/relay.h"
+#include "kernel/object/xentry.h"
 #include "kernel/arch/arch.h"
 #include "lib/string.h"
 
@@ -66,6 +69,21 @@ static void finalise(struct cap *cap)
     case BST_OBJ_IRQ_HANDLER: irq_handler_finalise(cap); break;
     case BST_OBJ_IOPORT: ioport_finalise(cap); break;
     case BST_OBJ_ASID_POOL: asid_pool_finalise(cap); break;
+    case BST_OBJ_XENTRY_TABLE: /* the callees' caps its entries hold */
+        push_container(&xentry_table_of(cap)->container, xentry_slots(cap), XENTRY_TABLE_SLOTS, 0);
+        break;
+    default: break;
+    }
+}
+
+/* Relay bindings die with their caps (object/relay.c, xentry.c, linkstack.c). */
+static void relay_cap_deleted(const struct cap *cap, struct slot *slot, bool final)
+{
+    switch (cap_type(cap)) {
+    case BST_OBJ_RELAY_SEGMENT: relay_segment_cap_deleted(cap, slot, final); break;
+    case BST_OBJ_XENTRY_TABLE: xentry_table_cap_deleted(cap, slot, final); break;
+    case BST_OBJ_XENTRY: xentry_cap_deleted(cap, final); break;
+    case BST_OBJ_LINK_STACK: link_stack_cap_deleted(cap, slot); break;
     default: break;
     }
 }
@@ -82,6 +100,7 @@ static void delete_leaf(struct slot *slot)
         frame_cap_deleted(&cap);
     if (type >= BST_OBJ_PAGE_TABLE && type <= BST_OBJ_PML4)
         page_table_cap_deleted(&cap, final);
+    relay_cap_deleted(&cap, slot, final);
     if (final)
         finalise(&cap);
 }

@@ -28,7 +28,7 @@ static bool register_only(uint64_t msginfo)
  */
 static const struct cap *endpoint_with(const struct tcb *t, uint64_t cptr, unsigned right)
 {
-    const struct cap *root = &t->cspace_root.cap;
+    const struct cap *root = tcb_cspace(t);
     unsigned radix = cap_size_bits(root);
     if (cap_type(root) != BST_OBJ_CNODE || radix + cap_guard_bits(root) != CSPACE_WORD_BITS ||
         (cptr >> radix) != root->w2)

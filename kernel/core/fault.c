@@ -16,6 +16,7 @@
 #include "kernel/core/kernel.h"
 #include "kernel/core/sched.h"
 #include "kernel/object/endpoint.h"
+#include "kernel/object/linkstack.h"
 #include "kernel/lib/log.h"
 
 static void report_and_stop(struct tcb *tcb, const struct fault_info *fault, const char *why)
@@ -31,6 +32,10 @@ static void report_and_stop(struct tcb *tcb, const struct fault_info *fault, con
 void kernel_handle_user_fault(struct tcb *tcb, const struct fault_info *fault)
 {
     const struct cap *ep = &tcb->fault_endpoint.cap;
+    if (tcb->call_depth) {
+        link_stack_unwind_fault(tcb, fault); /* a callee's fault is its caller's error, not a message */
+        return;
+    }
     if (cap_type(ep) != BST_OBJ_ENDPOINT) {
         report_and_stop(tcb, fault, "no fault handler");
         return;

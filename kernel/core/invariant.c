@@ -1,3 +1,5 @@
+#include "kernel/object/relay.h"
+#include "kernel/object/xentry.h"
 #include "kernel/core/invariant.h"
 #include "kernel/core/cdt.h"
 #include "kernel/core/cspace.h"
@@ -32,7 +34,10 @@ static uint64_t object_bytes(const struct cap *c)
     case BST_OBJ_PDPT:
     case BST_OBJ_PML4: return 1ull << BST_PAGE_TABLE_BITS;
     case BST_OBJ_ASID_POOL: return 1ull << BST_ASID_POOL_SIZE_BITS;
-    default: return 0;
+    case BST_OBJ_RELAY_SEGMENT: return relay_segment_footprint(cap_size_bits(c));
+    case BST_OBJ_XENTRY_TABLE: return 1ull << BST_XENTRY_TABLE_BITS;
+    case BST_OBJ_LINK_STACK: return 1ull << (cap_size_bits(c) + BST_LINK_RECORD_BITS);
+    default: return 0; /* XEntry caps name a table entry: the table's cap covers the memory */
     }
 }
 
@@ -172,6 +177,8 @@ static uint64_t check_named_container(const struct cap *c, const struct slot *ro
                                (1ull << cap_size_bits(c)) - 1, root);
     if (cap_type(c) == BST_OBJ_TCB && first_visit(c->paddr))
         return check_container(tcb_cap_slots(arch_phys_to_virt(c->paddr)), TCB_CAP_SLOTS, root);
+    if (cap_type(c) == BST_OBJ_XENTRY_TABLE && first_visit(c->paddr))
+        return check_container(xentry_slots(c), XENTRY_TABLE_SLOTS, root);
     return 0;
 }
 

@@ -4,6 +4,8 @@
 #include "kernel/core/cspace.h"
 #include "kernel/core/delete.h"
 #include "kernel/core/exchange.h"
+#include "kernel/object/relay.h"
+#include "kernel/object/xentry.h"
 #include "kernel/lib/log.h"
 #include "lib/string.h"
 
@@ -35,7 +37,7 @@ bool inv_has_args(struct invocation *inv, unsigned n, enum bst_error *error)
     return false;
 }
 
-static const struct cap *cspace_root_of(const struct tcb *tcb) { return &tcb->cspace_root.cap; }
+static const struct cap *cspace_root_of(const struct tcb *tcb) { return tcb_cspace(tcb); }
 
 struct slot *inv_lookup_cap(struct invocation *inv, uint64_t cptr, uint64_t argument, enum bst_error *error)
 {
@@ -165,6 +167,9 @@ static enum bst_error dispatch(struct invocation *inv)
     case BST_OBJ_MACHINE_CONTROL: return machine_control_invoke(inv);
     case BST_OBJ_ASID_CONTROL: return asid_control_invoke(inv);
     case BST_OBJ_ASID_POOL: return asid_pool_invoke(inv);
+    case BST_OBJ_RELAY_SEGMENT: return relay_segment_invoke(inv);
+    case BST_OBJ_XENTRY_TABLE: return xentry_table_invoke(inv);
+    case BST_OBJ_XENTRY: return xentry_invoke(inv);
     default:
         return inv_fail(inv, BST_E_NOT_SUPPORTED, BST_ARG_NONE, 0, 0,
                         "this object type has no invocations");

@@ -116,7 +116,7 @@ static unsigned transfer_caps(struct tcb *sender, struct tcb *receiver, unsigned
     bst_cptr_t caps[BST_MSG_MAX_CAPS];
     memcpy(caps, sx->caps, sizeof(caps));
     uint64_t root = rx->receive_root, index = rx->receive_index, depth = rx->receive_depth;
-    const struct cap *rroot = &receiver->cspace_root.cap;
+    const struct cap *rroot = tcb_cspace(receiver);
     if (root) {
         struct lookup_result r = cspace_lookup(rroot, root, CSPACE_WORD_BITS, false);
         if (!r.slot || cap_type(&r.slot->cap) != BST_OBJ_CNODE)
@@ -125,7 +125,7 @@ static unsigned transfer_caps(struct tcb *sender, struct tcb *receiver, unsigned
     }
     unsigned delivered = 0;
     for (; delivered < count; delivered++) {
-        struct lookup_result src = cspace_lookup(&sender->cspace_root.cap, caps[delivered], CSPACE_WORD_BITS, false);
+        struct lookup_result src = cspace_lookup(tcb_cspace(sender), caps[delivered], CSPACE_WORD_BITS, false);
         struct lookup_result dst = cspace_lookup(rroot, index + delivered, (unsigned)depth, true);
         if (!src.slot || cap_is_null(&src.slot->cap) || cap_type(&src.slot->cap) == BST_OBJ_UNTYPED ||
             !dst.slot || dst.index == CNODE_RESERVED_INDEX || !cap_is_null(&dst.slot->cap) ||

@@ -1,4 +1,5 @@
 #include "kernel/core/sched.h"
+#include "kernel/object/relay.h"
 #include "kernel/core/kernel.h"
 #include "kernel/object/ioport.h"
 #include "kernel/lib/log.h"
@@ -68,6 +69,7 @@ static void make_current(struct tcb *t)
 {
     sched_current_thread = t;
     tcb_refresh_cached(t); /* its spaces may have been revoked while it waited */
+    relay_follow(t);       /* its address space's window shows its view, and nobody else's */
     arch_set_current(t);
     ioport_follow(t); /* the I/O bitmap belongs to the address space, like CR3 */
 }

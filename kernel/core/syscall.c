@@ -14,6 +14,7 @@
 #include "kernel/core/fastpath.h"
 #include "kernel/core/invoke.h"
 #include "kernel/core/sched.h"
+#include "kernel/core/xcall.h"
 #include "kernel/object/endpoint.h"
 #include "kernel/object/notification.h"
 #include "kernel/lib/log.h"
@@ -69,7 +70,7 @@ static bool message_ok(struct tcb *caller, uint64_t number, uint64_t msginfo)
 /* The endpoint cap at cptr with the right needed, or NULL after failing the call. */
 static struct slot *endpoint_cap(struct tcb *caller, uint64_t number, uint64_t cptr, unsigned right)
 {
-    struct lookup_result r = cspace_lookup(&caller->cspace_root.cap, cptr, CSPACE_WORD_BITS, false);
+    struct lookup_result r = cspace_lookup(tcb_cspace(caller), cptr, CSPACE_WORD_BITS, false);
     if (!r.slot) {
         syscall_fail_lookup(caller, number, 0, r.bits_resolved);
         return 0;
@@ -123,7 +124,7 @@ static void sys_reply(struct tcb *caller, uint64_t msginfo)
 /* Call: IPC on an endpoint, an invocation on any other kernel object. */
 static void sys_call(struct tcb *caller, uint64_t cptr, uint64_t msginfo, const uint64_t words[4])
 {
-    struct lookup_result r = cspace_lookup(&caller->cspace_root.cap, cptr, CSPACE_WORD_BITS, false);
+    struct lookup_result r = cspace_lookup(tcb_cspace(caller), cptr, CSPACE_WORD_BITS, false);
     if (r.slot && cap_type(&r.slot->cap) == BST_OBJ_ENDPOINT)
         sys_send(caller, BST_SYS_CALL, cptr, msginfo, true, true);
     else
@@ -207,6 +208,20 @@ static void h_poll(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
     notification_syscall_poll(c, a0);
 }
 
+/* XCall and XRet: kernel/core/xcall.c. */
+static void h_xcall(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    uint64_t words[4] = {a2, a3, a4, a5};
+    xcall(c, a0, a1, words);
+}
+
+static void h_xret(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    (void)a4, (void)a5;
+    uint64_t results[4] = {a0, a1, a2, a3};
+    xret(c, results);
+}
+
 /* The null call does nothing at all: it measures kernel entry and exit (every build). */
 static void h_debug_null(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
@@ -228,6 +243,7 @@ static const syscall_fn handlers[HANDLER_COUNT] = {
     [BST_SYS_RECV] = h_recv,       [BST_SYS_NBRECV] = h_nbrecv, [BST_SYS_REPLY] = h_reply,
     [BST_SYS_REPLYRECV] = h_replyrecv, [BST_SYS_YIELD] = h_yield,
     [BST_SYS_SIGNAL] = h_signal,   [BST_SYS_WAIT] = h_wait,     [BST_SYS_POLL] = h_poll,
+    [BST_SYS_XCALL] = h_xcall,     [BST_SYS_XRET] = h_xret,
     [BST_SYS_DEBUG_NULL] = h_debug_null,
     [BST_SYS_DEBUG_PUTS... BST_SYS_DEBUG_LAST - 1] = h_debug,
 };

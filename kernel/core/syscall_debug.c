@@ -36,7 +36,7 @@ enum { ARG_MACHINE, ARG_VALUE };
 /* True if cptr names a MachineControl cap with the right; fails the call otherwise. */
 static bool authorised(struct tcb *caller, uint64_t number, uint64_t cptr, unsigned right)
 {
-    struct lookup_result r = cspace_lookup(&caller->cspace_root.cap, cptr, CSPACE_WORD_BITS, false);
+    struct lookup_result r = cspace_lookup(tcb_cspace(caller), cptr, CSPACE_WORD_BITS, false);
     if (!r.slot) {
         syscall_fail_lookup(caller, number, ARG_MACHINE, r.bits_resolved);
         return false;
@@ -80,7 +80,7 @@ static void debug_puts(struct tcb *caller, uint64_t count)
 /* Tests use this to see what a slot holds: bounded, and it reveals only the caller's own slots. */
 static void debug_cap_info(struct tcb *caller, uint64_t cptr)
 {
-    struct lookup_result r = cspace_lookup(&caller->cspace_root.cap, cptr, CSPACE_WORD_BITS, false);
+    struct lookup_result r = cspace_lookup(tcb_cspace(caller), cptr, CSPACE_WORD_BITS, false);
     if (!r.slot) {
         syscall_fail_lookup(caller, BST_SYS_DEBUG_CAP_INFO, ARG_VALUE, r.bits_resolved);
         return;

@@ -40,6 +40,7 @@ _Static_assert(sizeof(struct slot) == (1u << BST_SLOT_SIZE_BITS), "slot size is 
 #define CAP_FLAG_DEVICE (1u << 0)   /* untyped or frame of device memory */
 #define CAP_FLAG_ORIGINAL (1u << 1) /* made by retype or at boot, not copied */
 #define CAP_FLAG_KERNEL_WRITES (1u << 2) /* a TCB's exchange frame: the kernel writes it (W^X per frame) */
+#define CAP_FLAG_BOUND (1u << 3)         /* a TCB's relay binding (xentry table, segment, link stack) */
 
 /* Word 2 of a mapped frame cap: what its mapping allows (per-frame W^X, object/frame.c). */
 #define CAP_MAPPED_WRITE 0x1ull
@@ -81,7 +82,8 @@ static inline bool cap_same_object(const struct cap *a, const struct cap *b)
 {
     /* Sizes matter for Untyped: a child Untyped may start where its parent does. */
     return cap_type(a) == cap_type(b) && a->paddr == b->paddr && !cap_is_null(a) &&
-           cap_size_bits(a) == cap_size_bits(b) && (a->paddr != 0 || a->w2 == b->w2);
+           cap_size_bits(a) == cap_size_bits(b) && (a->paddr != 0 || a->w2 == b->w2) &&
+           (cap_type(a) != BST_OBJ_XENTRY || a->w2 == b->w2); /* entries of one table share its address */
 }
 
 const char *cap_type_name(enum bst_object_type type);

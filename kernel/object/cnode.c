@@ -100,6 +100,8 @@ static enum bst_error derive(struct invocation *inv, bool mint)
     cap_set_flags(&c, cap_flags(&c) & ~CAP_FLAG_ORIGINAL);
     if (is_mapping_cap(cap_type(&c)))
         c.w2 = c.w3 = 0; /* a copy starts unmapped */
+    if (cap_type(&c) == BST_OBJ_XENTRY_TABLE)
+        c.w2 = 0; /* call bits live only in a thread's binding (object/xentry.h) */
     if (mint && !apply_badge(inv, &c, inv->mr[ARG_BADGE], inv->mr[ARG_GUARD_BITS], ARG_BADGE, &e))
         return e;
     t.dest->cap = c;

@@ -118,7 +118,7 @@ static void syscall_fail(struct tcb *caller, uint64_t syscall, struct bst_error_
 /* The notification cap at cptr, with right; NULL (and the caller's result set) on failure. */
 static struct slot *lookup(struct tcb *caller, uint64_t cptr, unsigned right, uint64_t syscall)
 {
-    struct lookup_result r = cspace_lookup(&caller->cspace_root.cap, cptr, CSPACE_WORD_BITS, false);
+    struct lookup_result r = cspace_lookup(tcb_cspace(caller), cptr, CSPACE_WORD_BITS, false);
     struct bst_error_detail d = {.argument = 0};
     const char *why;
     if (!r.slot) {

@@ -6,6 +6,8 @@
  * changes anything, so a failed invocation has no effect.
  */
 #include "kernel/object/tcb.h"
+#include "kernel/object/linkstack.h"
+#include "kernel/object/relay.h"
 #include "kernel/core/ipc.h"
 #include <bastion/tcb.h>
 #include "kernel/core/asid.h"
@@ -28,7 +30,8 @@
 _Static_assert(offsetof(struct tcb, vspace_root) == SLOT_OFFSET(SLOT_VSPACE) &&
                    offsetof(struct tcb, exchange_frame) == SLOT_OFFSET(SLOT_EXCHANGE) &&
                    offsetof(struct tcb, fault_endpoint) == SLOT_OFFSET(SLOT_FAULT_EP) &&
-                   SLOT_FAULT_EP + 1 == TCB_CAP_SLOTS,
+                   SLOT_FAULT_EP + 1 == TCB_CONFIGURE_SLOTS &&
+                   offsetof(struct tcb, link_stack) == SLOT_OFFSET(TCB_CAP_SLOTS - 1),
                "configure arguments and TCB slots in one order");
 
 void tcb_init(struct tcb *tcb, const char *name, uint8_t priority)
@@ -112,6 +115,8 @@ void tcb_stop(struct tcb *t)
 void tcb_finalise(struct tcb *tcb)
 {
     tcb_stop(tcb);
+    link_stack_unwind_all(tcb, &tcb->xentry_table.cap, &tcb->link_stack.cap); /* entries' stacks free again */
+    relay_thread_finalise(tcb);   /* the segment leaves every window */
     notification_unbind_tcb(tcb); /* the notification may outlive the thread */
     arch_fpu_release(tcb);        /* its memory may be retyped: never XSAVE into it again */
 }
@@ -180,7 +185,7 @@ static struct slot *lookup_fault_endpoint(struct invocation *inv, enum bst_error
 }
 
 /* Looks up and checks every source cap; src[i] is NULL only for "no fault endpoint". */
-static enum bst_error configure_sources(struct invocation *inv, struct slot *src[TCB_CAP_SLOTS])
+static enum bst_error configure_sources(struct invocation *inv, struct slot *src[TCB_CONFIGURE_SLOTS])
 {
     static const enum bst_object_type types[] = {BST_OBJ_CNODE, BST_OBJ_PML4, BST_OBJ_FRAME_4K};
     enum bst_error e = BST_OK;
@@ -203,12 +208,12 @@ static enum bst_error configure_sources(struct invocation *inv, struct slot *src
 }
 
 /* The caps a configure replaces wait here while they are deleted (the kernel is not reentrant). */
-static struct slot replaced[TCB_CAP_SLOTS];
+static struct slot replaced[TCB_CONFIGURE_SLOTS];
 
-static void install(struct tcb *t, struct slot *const src[TCB_CAP_SLOTS], uint64_t exchange_uaddr)
+static void install(struct tcb *t, struct slot *const src[TCB_CONFIGURE_SLOTS], uint64_t exchange_uaddr)
 {
     struct slot *slots = tcb_cap_slots(t);
-    for (unsigned i = 0; i < TCB_CAP_SLOTS; i++) {
+    for (unsigned i = 0; i < TCB_CONFIGURE_SLOTS; i++) {
         if (!cap_is_null(&slots[i].cap))
             cdt_move(&replaced[i], &slots[i]);
         if (src[i]) {
@@ -225,7 +230,7 @@ static void install(struct tcb *t, struct slot *const src[TCB_CAP_SLOTS], uint64
      * the last cap to a CNode holding the last cap to this very TCB, and
      * then the whole thread goes, new caps included.
      */
-    for (unsigned i = 0; i < TCB_CAP_SLOTS; i++)
+    for (unsigned i = 0; i < TCB_CONFIGURE_SLOTS; i++)
         slot_delete(&replaced[i]);
     /* Such a cascade (an untyped destroyed with its CNode, say) may also have emptied new slots. */
     tcb_refresh_cached(t);
@@ -234,7 +239,7 @@ static void install(struct tcb *t, struct slot *const src[TCB_CAP_SLOTS], uint64
 static enum bst_error tcb_configure(struct invocation *inv, struct tcb *t)
 {
     enum bst_error e;
-    struct slot *src[TCB_CAP_SLOTS];
+    struct slot *src[TCB_CONFIGURE_SLOTS];
     if (!inv_has_args(inv, BST_TCB_CONFIGURE_ARGS, &e) || (e = configure_sources(inv, src)) != BST_OK)
         return e;
     install(t, src, inv->mr[BST_TCB_CONFIGURE_EXCHANGE_ADDR]);
@@ -387,9 +392,10 @@ enum bst_error tcb_invoke(struct invocation *inv)
     case BST_TCB_SUSPEND: return tcb_suspend(t);
     case BST_TCB_BIND_NOTIFICATION: return tcb_bind_notification(inv, t);
     case BST_TCB_UNBIND_NOTIFICATION: return tcb_unbind_notification(inv, t);
+    case BST_TCB_SET_RELAY: return link_stack_set_relay(inv, t);
     default:
-        /* The TCB labels are two runs (the binding ones were appended): min..max spans both. */
-        return inv_fail(inv, BST_E_NOT_SUPPORTED, BST_ARG_NONE, BST_TCB_CONFIGURE, BST_TCB_UNBIND_NOTIFICATION,
+        /* The TCB labels are three runs (later ones were appended): min..max spans them. */
+        return inv_fail(inv, BST_E_NOT_SUPPORTED, BST_ARG_NONE, BST_TCB_CONFIGURE, BST_TCB_SET_RELAY,
                         "unknown TCB invocation");
     }
 }

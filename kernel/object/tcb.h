@@ -23,7 +23,8 @@ enum thread_state {
 };
 
 #define TCB_NAME_LEN 16
-#define TCB_CAP_SLOTS 4
+#define TCB_CAP_SLOTS 7       /* all of them: a dying thread's container */
+#define TCB_CONFIGURE_SLOTS 4 /* the ones TCB_Configure sets */
 
 /* Bookkeeping of an object that holds capabilities while it is destroyed (core/delete.c). */
 struct container_state {
@@ -45,7 +46,15 @@ struct tcb {
     struct slot vspace_root;
     struct slot exchange_frame;
     struct slot fault_endpoint;
-    uint64_t vspace_paddr;         /* page-table root, cached from vspace_root */
+    /* Relay bindings (core/xcall.c, object/relay.c): copies flagged CAP_FLAG_BOUND */
+    struct slot xentry_table;      /* word 2 of this copy is the thread's call-capability bitmap */
+    struct slot relay_segment;     /* the segment the thread owns */
+    struct slot link_stack;        /* where its XCalls push their linkage records */
+    uint64_t vspace_paddr;         /* page-table root it runs in: cached from vspace_root, or the callee's */
+    uint64_t relay_view;           /* the part of its segment it sees now (a relay mask; 0: none) */
+    struct slot *call_cspace;      /* inside an XCall (call_depth > 0): the callee entry's CSpace */
+    struct slot *call_vspace;      /* and its address space, both slots of the entry table */
+    uint32_t call_depth;           /* XCalls in flight: records on the link stack */
     uint64_t exchange_uaddr;
     enum thread_state state;
     uint8_t priority;
@@ -80,9 +89,20 @@ _Static_assert((1u << BST_TCB_SIZE_BITS) % _Alignof(struct arch_fpu_state) == 0,
  * reach CR3. core/sched.c refreshes the thread it switches to, and deleting
  * the running thread's root switches it away at once (pagetable.c).
  */
+/* Where the thread acts now: its own spaces, or the callee's while inside an XCall. */
+static inline const struct slot *tcb_vspace_slot(const struct tcb *tcb)
+{
+    return tcb->call_depth ? tcb->call_vspace : &tcb->vspace_root;
+}
+static inline const struct cap *tcb_cspace(const struct tcb *tcb)
+{
+    return tcb->call_depth ? &tcb->call_cspace->cap : &tcb->cspace_root.cap;
+}
+
 static inline void tcb_refresh_cached(struct tcb *tcb)
 {
-    tcb->vspace_paddr = cap_is_null(&tcb->vspace_root.cap) ? 0 : tcb->vspace_root.cap.paddr;
+    const struct cap *root = &tcb_vspace_slot(tcb)->cap;
+    tcb->vspace_paddr = cap_is_null(root) ? 0 : root->paddr;
 }
 
 /*
@@ -94,6 +114,12 @@ static inline void tcb_refresh_cached(struct tcb *tcb)
 static inline uint64_t tcb_exchange_paddr(const struct tcb *tcb)
 {
     return cap_is_null(&tcb->exchange_frame.cap) ? 0 : tcb->exchange_frame.cap.paddr;
+}
+
+/* The TCB a slot would belong to if it were one of its cap slots (compare before use). */
+static inline struct tcb *tcb_of_bound_slot(const struct slot *s)
+{
+    return (struct tcb *)((uintptr_t)s & ~(((uintptr_t)1 << BST_TCB_SIZE_BITS) - 1));
 }
 
 void tcb_init(struct tcb *tcb, const char *name, uint8_t priority);

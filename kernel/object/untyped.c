@@ -18,12 +18,17 @@
 #include "kernel/core/cspace.h"
 #include "kernel/core/preempt.h"
 #include "kernel/object/objects.h"
+#include "kernel/object/relay.h"
 #include "kernel/arch/arch.h"
 #include "lib/string.h"
 
 enum retype_arg { ARG_TYPE, ARG_SIZE_BITS, ARG_ROOT, ARG_INDEX, ARG_DEPTH, ARG_OFFSET, ARG_COUNT, RETYPE_ARGS };
 
-static bool retypeable(uint64_t type) { return type > BST_OBJ_NULL && type < BST_OBJ_IRQ_CONTROL; }
+static bool retypeable(uint64_t type)
+{
+    return (type > BST_OBJ_NULL && type < BST_OBJ_IRQ_CONTROL) || type == BST_OBJ_RELAY_SEGMENT ||
+           type == BST_OBJ_XENTRY_TABLE || type == BST_OBJ_LINK_STACK;
+}
 static bool is_frame(uint64_t type) { return type == BST_OBJ_FRAME_4K || type == BST_OBJ_FRAME_2M; }
 
 /* log2 of one object's size in bytes, or 0 when size_bits is out of range for the type. */
@@ -44,21 +49,34 @@ static unsigned object_size_bits(uint64_t type, uint64_t size_bits, uint64_t *mi
     case BST_OBJ_NOTIFICATION: return BST_NOTIFICATION_SIZE_BITS;
     case BST_OBJ_FRAME_4K: return BST_FRAME_4K_BITS;
     case BST_OBJ_FRAME_2M: return BST_FRAME_2M_BITS;
+    case BST_OBJ_RELAY_SEGMENT: /* aligned to its data's size; it takes BST_RELAY_CONTROL_BYTES more */
+        *min = BST_RELAY_MIN_BITS;
+        *max = BST_RELAY_MAX_BITS;
+        return size_bits >= *min && size_bits <= *max ? (unsigned)size_bits : 0;
+    case BST_OBJ_XENTRY_TABLE: return BST_XENTRY_TABLE_BITS;
+    case BST_OBJ_LINK_STACK: /* record 0 is the header: at least one record more */
+        *min = 1;
+        *max = BST_LINK_STACK_MAX_DEPTH_BITS;
+        return size_bits >= *min && size_bits <= *max ? (unsigned)size_bits + BST_LINK_RECORD_BITS : 0;
     default: return BST_PAGE_TABLE_BITS; /* every paging structure is one page */
     }
 }
 
 static struct cap object_cap(uint64_t type, uint64_t size_bits, uint64_t paddr, bool device)
 {
-    unsigned cap_size = type == BST_OBJ_UNTYPED || type == BST_OBJ_CNODE ? (unsigned)size_bits : 0;
+    bool sized = type == BST_OBJ_UNTYPED || type == BST_OBJ_CNODE || type == BST_OBJ_RELAY_SEGMENT ||
+                 type == BST_OBJ_LINK_STACK;
+    unsigned cap_size = sized ? (unsigned)size_bits : 0;
     struct cap c = cap_make((enum bst_object_type)type, BST_RIGHTS_ALL, cap_size, paddr);
     cap_set_flags(&c, CAP_FLAG_ORIGINAL | (device ? CAP_FLAG_DEVICE : 0));
     return c;
 }
 
 /* A new PML4 has no ASID: it gets one from an ASID pool cap (ASIDPool_Assign, object/asidpool.c). */
-static void init_object(uint64_t type, uint64_t paddr)
+static void init_object(uint64_t type, uint64_t size_bits, uint64_t paddr)
 {
+    if (type == BST_OBJ_RELAY_SEGMENT)
+        relay_segment_init(paddr, (unsigned)size_bits); /* links its own page tables */
     if (type == BST_OBJ_TCB)
         tcb_object_init(arch_phys_to_virt(paddr));
     if (type == BST_OBJ_PML4)
@@ -106,7 +124,7 @@ static enum bst_error check_type_and_size(struct invocation *inv, bool device, u
 {
     uint64_t type = inv->mr[ARG_TYPE], min, max;
     if (!retypeable(type))
-        return inv_fail(inv, BST_E_INVALID_ARG, ARG_TYPE, BST_OBJ_UNTYPED, BST_OBJ_PML4,
+        return inv_fail(inv, BST_E_INVALID_ARG, ARG_TYPE, BST_OBJ_UNTYPED, BST_OBJ_TYPE_COUNT - 1,
                         "not a retypeable object type");
     if (device && !is_frame(type) && type != BST_OBJ_UNTYPED)
         return inv_fail(inv, BST_E_INVALID_ARG, ARG_TYPE, BST_OBJ_FRAME_4K, BST_OBJ_FRAME_2M,
@@ -150,6 +168,8 @@ static enum bst_error untyped_retype(struct invocation *inv)
     uint64_t count = inv->mr[ARG_COUNT], ut_size = 1ull << cap_size_bits(ut);
     uint64_t fits = obj_bits > cap_size_bits(ut) ? 0 : ut_size >> obj_bits;
     uint64_t max_count = fits < BST_RETYPE_MAX_COUNT ? fits : BST_RETYPE_MAX_COUNT;
+    if (inv->mr[ARG_TYPE] == BST_OBJ_RELAY_SEGMENT)
+        max_count = max_count < 1 ? max_count : 1; /* its control block follows it: one per call keeps the arithmetic plain */
     if (count < 1 || count > max_count)
         return inv_fail(inv, BST_E_RANGE, ARG_COUNT, 1, max_count,
                         "object count out of range for this untyped (at most BST_RETYPE_MAX_COUNT per call)");
@@ -159,17 +179,18 @@ static enum bst_error untyped_retype(struct invocation *inv)
     /* With no live children the whole untyped is free again. */
     uint64_t watermark = cdt_has_children(inv->slot) ? ut->w2 : 0;
     uint64_t obj_size = 1ull << obj_bits;
+    uint64_t type = inv->mr[ARG_TYPE];
+    uint64_t footprint = type == BST_OBJ_RELAY_SEGMENT ? relay_segment_footprint(obj_bits) : obj_size;
     uint64_t start = (watermark + obj_size - 1) & ~(obj_size - 1);
-    if (start > ut_size || count > (ut_size - start) >> obj_bits)
+    if (start > ut_size || (count - 1) * obj_size + footprint > ut_size - start)
         return inv_fail(inv, BST_E_NO_MEMORY, ARG_COUNT, 0, start >= ut_size ? 0 : (ut_size - start) >> obj_bits,
                         "not enough free memory left in the untyped");
-    uint64_t type = inv->mr[ARG_TYPE];
-    uint64_t end = start + (count << obj_bits);
+    uint64_t end = start + (count - 1) * obj_size + footprint;
     if (!device && !zero_up_to(ut, watermark, end))
         return E_PREEMPTED; /* every check above passes again on the restart, or it fails cleanly */
     for (uint64_t i = 0; i < count; i++) {
         uint64_t paddr = ut->paddr + start + (i << obj_bits);
-        init_object(type, paddr);
+        init_object(type, inv->mr[ARG_SIZE_BITS], paddr);
         dest[i].cap = object_cap(type, inv->mr[ARG_SIZE_BITS], paddr, device);
         cdt_insert_child(inv->slot, &dest[i]);
     }

@@ -4,6 +4,9 @@
  * of the kernel (the arch layer, the object files being written elsewhere,
  * the scheduler) and nothing here re-implements the code under test.
  */
+#include "kernel/object/relay.h"
+#include "kernel/object/xentry.h"
+#include "kernel/object/linkstack.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +233,28 @@ void notification_finalise(const struct cap *cap) { record(HOOK_NOTIFICATION_FIN
 void irq_handler_finalise(const struct cap *cap) { record(HOOK_IRQ_HANDLER_FINALISE, cap, true); }
 void ioport_finalise(const struct cap *cap) { record(HOOK_IOPORT_FINALISE, cap, true); }
 void asid_pool_finalise(const struct cap *cap) { (void)cap; }
+
+/* Relay objects: their layout as the kernel's (object/relay.c, xentry.c); bindings never occur here. */
+uint64_t relay_segment_footprint(unsigned size_bits) { return (1ull << size_bits) + BST_RELAY_CONTROL_BYTES; }
+void relay_segment_init(uint64_t paddr, unsigned size_bits) { (void)paddr, (void)size_bits; }
+void relay_segment_cap_deleted(const struct cap *cap, const struct slot *slot, bool final)
+{
+    (void)cap, (void)slot, (void)final;
+}
+struct xentry_table *xentry_table_of(const struct cap *c) { return arch_phys_to_virt(c->paddr); }
+struct slot *xentry_slots(const struct cap *c)
+{
+    return arch_phys_to_virt(c->paddr + (1u << (BST_XENTRY_TABLE_BITS - 1)));
+}
+void xentry_cap_deleted(const struct cap *cap, bool final) { (void)cap, (void)final; }
+void xentry_table_cap_deleted(const struct cap *cap, struct slot *slot, bool final)
+{
+    (void)cap, (void)slot, (void)final;
+}
+void link_stack_cap_deleted(const struct cap *cap, struct slot *slot) { (void)cap, (void)slot; }
+enum bst_error relay_segment_invoke(struct invocation *inv) { return inv_fail(inv, BST_E_NOT_SUPPORTED, 0, 0, 0, "host"); }
+enum bst_error xentry_table_invoke(struct invocation *inv) { return inv_fail(inv, BST_E_NOT_SUPPORTED, 0, 0, 0, "host"); }
+enum bst_error xentry_invoke(struct invocation *inv) { return inv_fail(inv, BST_E_NOT_SUPPORTED, 0, 0, 0, "host"); }
 
 void tcb_object_init(struct tcb *tcb)
 {

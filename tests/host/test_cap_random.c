@@ -15,6 +15,7 @@
  *     the model's, and new objects are zeroed, aligned and where expected.
  * The seed is printed; CAP_RANDOM_SEED and CAP_RANDOM_STEPS change the run.
  */
+#include <bastion/relay.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -303,8 +304,33 @@ static unsigned type_bits(uint64_t type, uint64_t size_bits)
     case BST_OBJ_NOTIFICATION: return BST_NOTIFICATION_SIZE_BITS;
     case BST_OBJ_FRAME_4K: return BST_FRAME_4K_BITS;
     case BST_OBJ_FRAME_2M: return BST_FRAME_2M_BITS;
+    case BST_OBJ_RELAY_SEGMENT:
+        return size_bits >= BST_RELAY_MIN_BITS && size_bits <= BST_RELAY_MAX_BITS ? (unsigned)size_bits : 0;
+    case BST_OBJ_XENTRY_TABLE: return BST_XENTRY_TABLE_BITS;
+    case BST_OBJ_LINK_STACK:
+        return size_bits >= 1 && size_bits <= BST_LINK_STACK_MAX_DEPTH_BITS
+                   ? (unsigned)size_bits + BST_LINK_RECORD_BITS
+                   : 0;
     default: return BST_PAGE_TABLE_BITS;
     }
+}
+
+static bool retypeable(uint64_t type)
+{
+    return (type != BST_OBJ_NULL && type < BST_OBJ_IRQ_CONTROL) || type == BST_OBJ_RELAY_SEGMENT ||
+           type == BST_OBJ_XENTRY_TABLE || type == BST_OBJ_LINK_STACK;
+}
+
+/* Bytes one object takes: a relay segment's control block follows its data. */
+static uint64_t footprint(uint64_t type, unsigned obj_bits)
+{
+    return (1ull << obj_bits) + (type == BST_OBJ_RELAY_SEGMENT ? BST_RELAY_CONTROL_BYTES : 0);
+}
+
+static bool sized_cap(uint64_t type)
+{
+    return type == BST_OBJ_UNTYPED || type == BST_OBJ_CNODE || type == BST_OBJ_RELAY_SEGMENT ||
+           type == BST_OBJ_LINK_STACK;
 }
 
 /* What the step did, for the checks after it. */
@@ -399,14 +425,17 @@ static enum bst_error plan_retype(struct step *st, uint64_t w[7], uint64_t *ut_c
     st->ut = find_ut(ut);
     assert_true(st->ut >= 0);
     struct mut *m = &uts[st->ut];
-    if (type == BST_OBJ_NULL || type >= BST_OBJ_IRQ_CONTROL)
+    if (!retypeable(type))
         return BST_E_INVALID_ARG;
     if (m->device && type != BST_OBJ_FRAME_4K && type != BST_OBJ_FRAME_2M && type != BST_OBJ_UNTYPED)
         return BST_E_INVALID_ARG;
     unsigned obj_bits = type_bits(type, size_bits);
     if (obj_bits == 0)
         return BST_E_RANGE;
-    if (count < 1 || obj_bits > m->bits || count > (1ull << m->bits) >> obj_bits)
+    uint64_t max_count = obj_bits > m->bits ? 0 : (1ull << m->bits) >> obj_bits;
+    if (type == BST_OBJ_RELAY_SEGMENT && max_count > 1)
+        max_count = 1;
+    if (count < 1 || count > max_count)
         return BST_E_RANGE;
     struct slot *dr;
     if ((e = lookup_cap(root, &dr)) != BST_OK)
@@ -435,7 +464,7 @@ static enum bst_error plan_retype(struct step *st, uint64_t w[7], uint64_t *ut_c
             return BST_E_DELETE_FIRST;
     uint64_t size = 1ull << m->bits, wm = m->live ? m->wm : 0, obj = 1ull << obj_bits;
     uint64_t start = (wm + obj - 1) & ~(obj - 1);
-    if (start > size || count > (size - start) >> obj_bits)
+    if (start > size || (count - 1) * obj + footprint(type, obj_bits) > size - start)
         return BST_E_NO_MEMORY;
     st->obj_bits = obj_bits;
     st->start = start;
@@ -447,7 +476,7 @@ static void check_retyped(const struct step *st)
 {
     struct mut *m = &uts[st->ut];
     uint64_t size = 1ull << st->obj_bits;
-    assert_int_equal(m->slot->cap.w2, st->start + st->count * size);
+    assert_int_equal(m->slot->cap.w2, st->start + (st->count - 1) * size + footprint(st->type, st->obj_bits));
     for (uint64_t i = 0; i < st->count; i++) {
         struct slot *s = &st->dest_first[i];
         const struct cap *c = &s->cap;
@@ -457,8 +486,7 @@ static void check_retyped(const struct step *st)
         assert_int_equal(paddr % size, 0);
         assert_int_equal(cap_rights(c), BST_RIGHTS_ALL);
         assert_int_equal(cap_flags(c), CAP_FLAG_ORIGINAL | (m->device ? CAP_FLAG_DEVICE : 0));
-        assert_int_equal(cap_size_bits(c),
-                         st->type == BST_OBJ_UNTYPED || st->type == BST_OBJ_CNODE ? st->size_bits : 0);
+        assert_int_equal(cap_size_bits(c), sized_cap(st->type) ? st->size_bits : 0);
         assert_int_equal(cap_guard_bits(c), 0);
         assert_int_equal(c->w2, 0);
         assert_int_equal(c->w3, 0); /* a PML4 too: it has no ASID until a pool assigns one */
@@ -466,7 +494,8 @@ static void check_retyped(const struct step *st)
         if (!m->device)
             assert_true(env_is_zero(paddr, size));
         /* The object is used: stale data for whoever gets this memory next. */
-        if (!m->device && st->type != BST_OBJ_CNODE && st->type != BST_OBJ_TCB && st->type != BST_OBJ_UNTYPED)
+        if (!m->device && st->type != BST_OBJ_CNODE && st->type != BST_OBJ_TCB && st->type != BST_OBJ_UNTYPED &&
+            st->type != BST_OBJ_XENTRY_TABLE) /* holds slots, as a CNode */
             memset(env_mem(paddr), 0x77, size);
         if (st->type == BST_OBJ_UNTYPED)
             add_ut(s, st->ut);

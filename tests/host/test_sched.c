@@ -34,6 +34,7 @@ void arch_return_to_user(void) { longjmp(left_kernel, arch_current ? TO_USER : I
 void arch_idle(void) { longjmp(left_kernel, IDLE); }
 bool kernel_exit_when_idle; /* tests never ask the kernel to power off */
 void ioport_follow(const struct tcb *t) { (void)t; } /* no I/O ports on the host */
+void relay_follow(struct tcb *t) { (void)t; }        /* no relay windows either */
 void arch_shutdown(uint64_t status)
 {
     fprintf(stderr, "arch_shutdown(%llu) called in a scheduler test\n", (unsigned long long)status);

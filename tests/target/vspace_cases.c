@@ -9,6 +9,7 @@
  * independent. Mappings go to PML4 slot 1 (BASE), where the root task has
  * nothing. No case ever faults: a user fault would stop the test task.
  */
+#include <bastion/relay.h>
 #include "tests/target/cases.h"
 #include "user/lib/vspace.h"
 
@@ -21,8 +22,9 @@
 #define PAGE BST_PAGE_SIZE
 #define LARGE (1ull << BST_FRAME_2M_BITS)
 #define LAST_USER_PAGE 0x00007ffffffff000ull
-#define LAST_4K_BASE (LAST_USER_PAGE - PAGE)
-#define LAST_2M_BASE 0x00007fffffc00000ull /* the last 2 MiB page clear of the last user page */
+#define MAP_END BST_USER_MAP_END /* the relay window above it is the kernel's (abi/bastion/relay.h) */
+#define LAST_4K_BASE (MAP_END - PAGE)
+#define LAST_2M_BASE (MAP_END - LARGE)
 #define KERNEL_HALF 0xffff800000000000ull
 #define R BST_RIGHT_READ
 #define RW (BST_RIGHT_READ | BST_RIGHT_WRITE)
@@ -303,7 +305,7 @@ static const char *misaligned_vaddr(void)
     /* Paging structures must sit at the start of the region they translate. */
     CHECK(make(BST_OBJ_PAGE_TABLE, SPARE) == BST_OK);
     CHECK(range_error(bst_page_table_map(S(SPARE), VSPACE, BASE + LARGE + PAGE), ARG_VADDR, 0,
-                      LAST_USER_PAGE & ~(LARGE - 1)));
+                      (MAP_END - 1) & ~(LARGE - 1)));
     CHECK(bst_page_table_map(S(SPARE), VSPACE, BASE + LARGE) == BST_OK);
     return done();
 }
@@ -312,14 +314,15 @@ static const char *outside_the_user_range(void)
 {
     CHECK(fresh());
     CHECK(make(BST_OBJ_FRAME_4K, F1) == BST_OK);
-    static const uint64_t bad[] = {0, LAST_USER_PAGE, LAST_USER_PAGE + PAGE, KERNEL_HALF,
+    static const uint64_t bad[] = {0, MAP_END, MAP_END + PAGE, LAST_USER_PAGE, LAST_USER_PAGE + PAGE, KERNEL_HALF,
                                    0xffffffff80000000ull, ~0ull & ~(PAGE - 1)};
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         CHECK(range_error(bst_frame_map(S(F1), VSPACE, bad[i], RW, WB), ARG_VADDR, PAGE, LAST_4K_BASE));
     /* A PDPT for the kernel half: its PML4 slots are the kernel's. */
     CHECK(make(BST_OBJ_PDPT, PDPT_SLOT) == BST_OK);
     CHECK(range_error(bst_page_table_map(S(PDPT_SLOT), VSPACE, KERNEL_HALF), ARG_VADDR, 0,
-                      0x00007f8000000000ull));
+                      0x00007f0000000000ull)); /* the last PML4 slot is the relay window */
+    CHECK(range_error(bst_page_table_map(S(PDPT_SLOT), VSPACE, MAP_END), ARG_VADDR, 0, 0x00007f0000000000ull));
     return done();
 }
 

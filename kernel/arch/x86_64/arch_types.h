@@ -17,6 +17,11 @@ struct arch_fpu_state {
     _Alignas(64) uint8_t bytes[ARCH_FPU_AREA_SIZE];
 };
 
+/* What an XCall keeps of its caller to resume it (core/xcall.c): 9 words of a link record. */
+struct arch_call_frame {
+    uint64_t rip, rsp, rflags, rbx, rbp, r12, r13, r14, r15;
+};
+
 /*
  * Register accessors for the system call convention (abi/bastion/syscall.h,
  * ipc.h, invocation.h). Inline: they sit on the IPC fastpath.

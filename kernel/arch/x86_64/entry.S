@@ -93,6 +93,10 @@ syscall_entry:
     je 2f
     cmpq $SYSCALL_NUMBER_REPLYRECV, %rax
     je 3f
+    cmpq $SYSCALL_NUMBER_XCALL, %rax
+    je 5f
+    cmpq $SYSCALL_NUMBER_XRET, %rax
+    je 5f
     call syscall_handle              /* returns with the thread to run as the current one */
     jmp 4f
 2:  call syscall_handle_call
@@ -122,6 +126,21 @@ syscall_entry:
     movq CTX_RSP(%rsp), %rsp
     swapgs
     sysretq
+/*
+ * XCall and XRet move the thread between address spaces: the kernel saves the
+ * caller's callee-saved registers in a link record and gives the callee none
+ * of them, so the context is complete before C runs, and the exit restores
+ * all of it.
+ */
+5:  movq %rbx, CTX_RBX(%r11)
+    movq %rbp, CTX_RBP(%r11)
+    movq %r12, CTX_R12(%r11)
+    movq %r13, CTX_R13(%r11)
+    movq %r14, CTX_R14(%r11)
+    movq %r15, CTX_R15(%r11)
+    call syscall_handle
+    addq $16, %rsp                   /* the call number and context slots */
+    jmp arch_exit_to_user
 syscall_switched:
     /* The old thread's callee-saved registers are still live: complete its context. */
     movq %rbx, CTX_RBX(%rdi)

@@ -6,6 +6,8 @@
 #define KERNEL_LOAD_PHYS  0x100000           /* image loaded at 1 MiB */
 #define PHYSMAP_BASE      0xffff800000000000 /* all RAM mapped here */
 #define USER_TOP          0x00007ffffffff000 /* last user page is never mapped (sysret hazard) */
+#define RELAY_WINDOW_BASE 0x00007f8000000000 /* the last user PML4 slot: only the kernel fills it */
+#define RELAY_WINDOW_SLOT 255
 
 /* GDT selectors; the order is forced by syscall/sysret (STAR MSR). */
 #define SEL_KCODE 0x08
@@ -63,5 +65,7 @@
 /* Call numbers entry.S routes to their own C entry (checked against the ABI in syscall.c). */
 #define SYSCALL_NUMBER_CALL 1
 #define SYSCALL_NUMBER_REPLYRECV 7 /* marks a context saved by the syscall entry */
+#define SYSCALL_NUMBER_XCALL 12     /* XCall and XRet save the whole context on entry */
+#define SYSCALL_NUMBER_XRET 13
 
 #endif

@@ -12,6 +12,7 @@
  */
 #include "cpu.h"
 #include <bastion/syscall.h>
+#include <bastion/relay.h>
 #include "kernel/arch/arch.h"
 #include "kernel/lib/log.h"
 #include "lib/string.h"
@@ -146,7 +147,7 @@ int arch_vspace_map_page(uint64_t root, uint64_t vaddr, uint64_t paddr, unsigned
 {
     if ((perms & ARCH_MAP_WRITE) && (perms & ARCH_MAP_EXEC))
         return ARCH_MAP_E_WX;
-    if (vaddr < PAGE || vaddr >= USER_TOP || (vaddr & (PAGE - 1)) || (paddr & (PAGE - 1)))
+    if (vaddr < PAGE || vaddr >= RELAY_WINDOW_BASE || (vaddr & (PAGE - 1)) || (paddr & (PAGE - 1)))
         return ARCH_MAP_E_RANGE;
     uint64_t *t = table(root);
     for (unsigned level = 3; level > 0; level--) {
@@ -179,7 +180,10 @@ void arch_vspace_activate(uint64_t root)
 #define ROOT_LEVEL (ARCH_VSPACE_LEVELS - 1)
 #define LEAF_LEVELS 2 /* 4 KiB and 2 MiB pages; 1 GiB pages are not offered */
 
-uint64_t arch_vspace_user_end(void) { return USER_TOP; }
+/* The relay window takes the last slot of the user half: maps stop below it. */
+uint64_t arch_vspace_user_end(void) { return RELAY_WINDOW_BASE; }
+_Static_assert(RELAY_WINDOW_BASE == BST_RELAY_WINDOW_BASE, "the ABI's relay window is the kernel's");
+_Static_assert(RELAY_WINDOW_BASE == (uint64_t)RELAY_WINDOW_SLOT << 39, "the window is one PML4 slot");
 
 static uint64_t level_size(unsigned level) { return PAGE << (ARCH_VSPACE_INDEX_BITS * level); }
 static bool is_current(uint64_t root) { return (read_cr3() & PTE_ADDR_MASK) == root; }
@@ -190,8 +194,8 @@ static void invlpg(uint64_t vaddr) { __asm__ volatile("invlpg (%0)" ::"r"(vaddr)
 /* The level-`level` table on the way to vaddr, or NULL where the walk meets an empty entry or a leaf. */
 static uint64_t *table_at(uint64_t root, uint64_t vaddr, unsigned level)
 {
-    if (vaddr >= USER_TOP || level > ROOT_LEVEL)
-        return 0; /* the kernel half is shared: it is never changed through one address space */
+    if (vaddr >= RELAY_WINDOW_BASE || level > ROOT_LEVEL)
+        return 0; /* the kernel half is shared, the relay window the kernel's: no map reaches them */
     uint64_t *t = table(root);
     for (unsigned l = ROOT_LEVEL; l > level; l--) {
         uint64_t e = t[index_at(vaddr, l)];
@@ -244,7 +248,7 @@ bool arch_vspace_set_leaf(uint64_t root, uint64_t vaddr, unsigned level, uint64_
     if ((attrs & ARCH_MAP_WRITE) && (attrs & ARCH_MAP_EXEC))
         return false; /* W^X holds here whatever the caller checked */
     uint64_t size = level_size(level);
-    if (level >= LEAF_LEVELS || ((vaddr | frame) & (size - 1)) || vaddr + size > USER_TOP)
+    if (level >= LEAF_LEVELS || ((vaddr | frame) & (size - 1)) || vaddr + size > RELAY_WINDOW_BASE)
         return false;
     uint64_t *t = table_at(root, vaddr, level);
     if (!t || (t[index_at(vaddr, level)] & PTE_P))
@@ -278,6 +282,49 @@ void arch_vspace_clear_user(uint64_t root)
         write_cr3(kernel_root); /* never run on a root whose page is about to be freed */
     memset(table(root), 0, USER_PML4_ENTRIES * sizeof(uint64_t));
 }
+
+/* ---- relay segments: their own tables, and the one window slot that points at them */
+
+#define RELAY_SMALL_MAX_BITS 21 /* up to one page table of 4 KiB pages */
+_Static_assert(RELAY_SMALL_MAX_BITS == BST_RELAY_SMALL_PAGE_MAX_BITS, "granules as the ABI says");
+_Static_assert(BST_RELAY_MAX_BITS <= 30, "one page directory of 2 MiB pages");
+
+static bool relay_small(unsigned size_bits) { return size_bits <= RELAY_SMALL_MAX_BITS; }
+static uint64_t relay_user_table(uint64_t pa) { return pa | PTE_P | PTE_W | PTE_U; }
+
+void arch_relay_tables_init(const struct arch_relay_tables *t, uint64_t data, unsigned size_bits)
+{
+    table(t->top)[0] = relay_user_table(t->middle);
+    if (relay_small(size_bits))
+        table(t->middle)[0] = relay_user_table(t->leaf);
+    arch_relay_tables_show(t, data, size_bits, 0, 1ull << (size_bits - (relay_small(size_bits) ? 12 : 21)), true);
+}
+
+void arch_relay_tables_show(const struct arch_relay_tables *t, uint64_t data, unsigned size_bits, uint64_t first,
+                            uint64_t count, bool present)
+{
+    bool small = relay_small(size_bits);
+    uint64_t *leaves = table(small ? t->leaf : t->middle);
+    uint64_t granule = small ? PAGE : SIZE_2M;
+    uint64_t flags = PTE_P | PTE_W | PTE_U | nx_bit | (small ? 0 : PTE_PS);
+    for (uint64_t i = first; i < first + count; i++)
+        leaves[i] = present ? (data + i * granule) | flags : 0;
+}
+
+void arch_relay_window_set(uint64_t root, uint64_t top)
+{
+    table(root)[RELAY_WINDOW_SLOT] = top ? relay_user_table(top) : 0;
+    if (is_current(root))
+        write_cr3(read_cr3()); /* the window may have mapped up to 1 GiB */
+}
+
+uint64_t arch_relay_window(uint64_t root)
+{
+    uint64_t e = table(root)[RELAY_WINDOW_SLOT];
+    return e & PTE_P ? e & PTE_ADDR_MASK : 0;
+}
+
+uint64_t arch_relay_window_base(void) { return RELAY_WINDOW_BASE; }
 
 /*
  * Write protection of what boot sets up (see the top of this file). It is

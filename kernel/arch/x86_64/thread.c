@@ -10,6 +10,8 @@
 /* entry.S routes these call numbers to their own C entries. */
 _Static_assert(SYSCALL_NUMBER_CALL == BST_SYS_CALL, "entry.S routes Call by number");
 _Static_assert(SYSCALL_NUMBER_REPLYRECV == BST_SYS_REPLYRECV, "entry.S routes ReplyRecv by number");
+_Static_assert(SYSCALL_NUMBER_XCALL == BST_SYS_XCALL && SYSCALL_NUMBER_XRET == BST_SYS_XRET,
+               "entry.S saves the whole context for XCall and XRet");
 
 extern void arch_exit_to_user(void) __attribute__((noreturn));
 
@@ -104,6 +106,57 @@ void arch_context_init_user(struct user_context *ctx, uint64_t entry, uint64_t s
     ctx->rsi = arg1;
     context_sanitise(ctx, 0); /* selectors and rflags = IF */
     ctx->vector = 0; /* first entry leaves through iretq */
+}
+
+/* ---- XCall and XRet (core/xcall.c): the register convention of abi/bastion/relay.h */
+
+void arch_call_save(const struct user_context *ctx, struct arch_call_frame *f)
+{
+    *f = (struct arch_call_frame){.rip = ctx->rip, .rsp = ctx->rsp, .rflags = ctx->rflags, .rbx = ctx->rbx,
+                                  .rbp = ctx->rbp, .r12 = ctx->r12, .r13 = ctx->r13, .r14 = ctx->r14,
+                                  .r15 = ctx->r15};
+}
+
+/* Nothing of the caller's survives but what it passed: every other register is zero. */
+void arch_call_enter(struct user_context *ctx, uint64_t entry, uint64_t stack, const uint64_t words[4],
+                     uint64_t view, uint64_t view_size)
+{
+    uint64_t vector = ctx->vector;
+    arch_context_init_user(ctx, entry, stack, words[0], words[1]);
+    ctx->rdx = words[2];
+    ctx->r10 = words[3];
+    ctx->r8 = view;
+    ctx->r9 = view_size;
+    ctx->vector = vector; /* entered by syscall: the exit may use sysret (it restores every register) */
+}
+
+void arch_call_args(const struct user_context *ctx, uint64_t words[4])
+{
+    words[0] = ctx->rdi;
+    words[1] = ctx->rsi;
+    words[2] = ctx->rdx;
+    words[3] = ctx->r10;
+}
+
+void arch_call_return(struct user_context *ctx, const struct arch_call_frame *f, uint64_t error,
+                      const uint64_t results[4])
+{
+    memset(ctx, 0, offsetof(struct user_context, vector)); /* the callee's registers do not leak back */
+    ctx->rip = f->rip;
+    ctx->rsp = f->rsp;
+    ctx->rflags = f->rflags;
+    ctx->rbx = f->rbx;
+    ctx->rbp = f->rbp;
+    ctx->r12 = f->r12;
+    ctx->r13 = f->r13;
+    ctx->r14 = f->r14;
+    ctx->r15 = f->r15;
+    ctx->rax = error;
+    ctx->rdx = results[0];
+    ctx->r10 = results[1];
+    ctx->r8 = results[2];
+    ctx->r9 = results[3];
+    context_sanitise(ctx, RFLAGS_THREAD_OWN);
 }
 
 void arch_syscall_args(const struct user_context *ctx, struct syscall_args *out)

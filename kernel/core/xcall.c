@@ -1,0 +1,123 @@
+/*
+ * XCall and XRet (abi/bastion/relay.h, docs/relay.md): a call into another
+ * address space by the calling thread itself. XCall checks the call bit and
+ * the entry, pushes a linkage record, and moves the thread into the callee
+ * with the view of its segment that the mask names; XRet pops the record.
+ * No second thread and no scheduler pass: the thread switches address space
+ * and window on the spot (sched_reload_current). Every check comes before
+ * the first change, so a failing XCall changes nothing.
+ */
+#include <bastion/syscall.h>
+#include "kernel/core/xcall.h"
+#include "kernel/core/sched.h"
+#include "kernel/core/syscall.h"
+#include "kernel/object/linkstack.h"
+#include "kernel/object/relay.h"
+#include "kernel/object/xentry.h"
+
+enum { ARG_ENTRY, ARG_MASK };
+
+static void fail(struct tcb *t, enum bst_error code, uint64_t argument, uint64_t min, uint64_t max)
+{
+    syscall_fail(t, BST_SYS_XCALL, code, argument, min, max);
+}
+
+/* The call bits that apply where the thread runs now: its own, or those of the entry it is inside. */
+static uint64_t call_bits(const struct tcb *t)
+{
+    if (!t->call_depth)
+        return t->xentry_table.cap.w2;
+    const struct xentry_table *table = xentry_table_of(&t->xentry_table.cap);
+    return table->entry[link_stack_record(t, t->call_depth)->entry].onward;
+}
+
+/* A free stack of the entry, or -1 when max_nesting calls are in flight. */
+static int free_stack(const struct xentry *e)
+{
+    for (unsigned i = 0; i < e->max_nesting; i++)
+        if (!(e->busy & (1ull << i)))
+            return (int)i;
+    return -1;
+}
+
+/* The entry the thread may call now, or 0 after failing the call. */
+static struct xentry *callable_entry(struct tcb *t, uint64_t n)
+{
+    if (cap_is_null(&t->xentry_table.cap) || cap_is_null(&t->link_stack.cap)) {
+        fail(t, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0);
+        return 0;
+    }
+    if (n >= BST_XENTRY_COUNT) {
+        fail(t, BST_E_RANGE, ARG_ENTRY, 0, BST_XENTRY_COUNT - 1);
+        return 0;
+    }
+    struct xentry *e = &xentry_table_of(&t->xentry_table.cap)->entry[n];
+    if (!(call_bits(t) & (1ull << n)))
+        fail(t, BST_E_RIGHTS, ARG_ENTRY, 0, 0);
+    else if (!e->valid)
+        fail(t, BST_E_INVALID_CAP, ARG_ENTRY, 0, 0);
+    else if (!xentry_live_root(&t->xentry_table.cap, (unsigned)n))
+        fail(t, BST_E_PARTNER_GONE, ARG_ENTRY, 0, 0);
+    else
+        return e;
+    return 0;
+}
+
+/* The view the callee gets (0: none), or false after failing the call. */
+static bool callee_view(struct tcb *t, uint64_t mask, uint64_t *view)
+{
+    const struct relay_segment *s = relay_segment_of(t);
+    uint64_t min, max;
+    *view = 0;
+    if (!s) {
+        if (mask == BST_RELAY_MASK_NONE)
+            return true;
+        fail(t, BST_E_ILLEGAL_OPERATION, ARG_MASK, 0, 0);
+        return false;
+    }
+    if (relay_view_narrow(s, t->relay_view, mask, view, &min, &max) == BST_OK)
+        return true;
+    fail(t, BST_E_RANGE, ARG_MASK, min, max);
+    return false;
+}
+
+void xcall(struct tcb *t, uint64_t n, uint64_t mask, const uint64_t words[4])
+{
+    uint64_t view;
+    int stack;
+    struct xentry *e = callable_entry(t, n);
+    if (!e || !callee_view(t, mask, &view))
+        return;
+    if (t->call_depth >= link_stack_capacity(t)) {
+        fail(t, BST_E_NO_MEMORY, BST_ARG_NONE, 0, link_stack_capacity(t));
+        return;
+    }
+    if ((stack = free_stack(e)) < 0) {
+        fail(t, BST_E_NO_MEMORY, ARG_ENTRY, 0, e->max_nesting);
+        return;
+    }
+    struct link_record *r = link_stack_record(t, t->call_depth + 1);
+    arch_call_save(&t->context, &r->caller);
+    r->caller_view = t->relay_view;
+    r->entry = (uint32_t)n;
+    r->stack_slot = (uint32_t)stack;
+    e->busy |= 1ull << stack;
+    t->call_depth++;
+    t->relay_view = view;
+    link_stack_enter(t);
+    uint64_t view_addr = view ? BST_RELAY_WINDOW_BASE + bst_relay_mask_offset(view) : 0;
+    uint64_t view_size = view ? 1ull << bst_relay_mask_bits(view) : 0;
+    arch_call_enter(&t->context, e->entry_point, e->stack_base + (uint64_t)(stack + 1) * e->stack_size, words,
+                    view_addr, view_size);
+    sched_reload_current(); /* the callee's address space, its window */
+}
+
+void xret(struct tcb *t, const uint64_t results[4])
+{
+    static const struct bst_error_detail none = {.argument = BST_ARG_NONE, .syscall = BST_SYS_XRET};
+    if (!t->call_depth) {
+        syscall_fail(t, BST_SYS_XRET, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0);
+        return;
+    }
+    link_stack_return(t, BST_OK, results, &none);
+}

@@ -1,0 +1,49 @@
+/*
+ * Relay segments (object/relay.c) as the rest of the kernel sees them: the
+ * segment a thread owns, the view of it the thread has now (a mask, as
+ * abi/bastion/relay.h encodes it; 0: none), and the window that shows it.
+ */
+#ifndef BASTION_OBJECT_RELAY_H
+#define BASTION_OBJECT_RELAY_H
+
+#include <bastion/relay.h>
+#include "kernel/core/invoke.h"
+
+struct relay_segment {
+    struct tcb *owner;         /* 0: none */
+    uint64_t mapped_root;      /* the root whose window points at the segment (0: none) */
+    uint64_t mapped_identity;  /* that root's ASID identity when it was filled */
+    uint64_t shown;            /* the view the segment's own tables map now */
+    uint64_t data;             /* physical address of the first byte */
+    unsigned size_bits;
+    struct arch_relay_tables tables;
+};
+
+/* Bytes a segment of 2^size_bits takes from its untyped (data, then header and tables). */
+uint64_t relay_segment_footprint(unsigned size_bits);
+/* Retype: the zeroed memory at paddr becomes a segment with its tables linked. */
+void relay_segment_init(uint64_t paddr, unsigned size_bits);
+enum bst_error relay_segment_invoke(struct invocation *inv);
+
+/* The segment the thread owns, or 0. */
+struct relay_segment *relay_segment_of(const struct tcb *t);
+/* The smallest mask size the segment takes (12 or 21), and the whole segment as a view. */
+unsigned relay_granule_bits(const struct relay_segment *s);
+static inline uint64_t relay_whole(const struct relay_segment *s) { return bst_relay_mask(0, s->size_bits); }
+/*
+ * The view an XCall hands on, from the caller's view `from` and its mask:
+ * BST_OK and *to, or BST_E_RANGE with the sizes allowed in [*min, *max].
+ */
+enum bst_error relay_view_narrow(const struct relay_segment *s, uint64_t from, uint64_t mask, uint64_t *to,
+                                 uint64_t *min, uint64_t *max);
+/*
+ * The thread's view becomes `view` in the address space it runs in now
+ * (t->vspace_paddr): the segment's tables show that view and only that
+ * root's window shows the segment. Also the check on every switch.
+ */
+void relay_follow(struct tcb *t);
+/* Deletion hooks: a segment cap left its slot; a thread dies. */
+void relay_segment_cap_deleted(const struct cap *cap, const struct slot *slot, bool final);
+void relay_thread_finalise(struct tcb *t);
+
+#endif
