@@ -776,8 +776,9 @@ static unsigned copy_ipc_256m(unsigned n) { return copy_ipc(n, 28, COPY_256M_DIV
 
 /*
  * ---- Relay segments: the zero-copy counterpart of the copy rows. The root
- * binds an entry table and a one-deep link stack to its own thread and
- * registers two entries in the copy partner's address space (bench/copy/:
+ * binds an entry table and a link stack of depth 1 (size_bits 1: its header
+ * and one record) to its own thread and registers two entries in the copy
+ * partner's address space (bench/copy/:
  * BST_XENTRY_TRAMPOLINE entries, each on a stack of its own there). For a
  * row, it attaches a segment of that size, then each sample is one round
  * trip with the whole segment (mask BST_RELAY_MASK_ALL): the root touches
@@ -841,7 +842,7 @@ static bool relay_setup(void)
     struct bst_msg where;
     uint64_t e = relay_check("entry table", bst_untyped_retype(slot(COPY_UT), BST_OBJ_XENTRY_TABLE, 0, BST_CAP_ROOT_CNODE,
                                                                0, 0, slot(RELAY_TABLE), 1));
-    if (!e) e = relay_check("link stack", bst_untyped_retype(slot(COPY_UT), BST_OBJ_LINK_STACK, 0, BST_CAP_ROOT_CNODE,
+    if (!e) e = relay_check("link stack", bst_untyped_retype(slot(COPY_UT), BST_OBJ_LINK_STACK, 1, BST_CAP_ROOT_CNODE,
                                                              0, 0, slot(RELAY_LINK_STACK), 1));
     if (!e) e = relay_check("TCB_SetRelay", bst_tcb_set_relay(BST_CAP_ROOT_TCB, slot(RELAY_TABLE), slot(RELAY_LINK_STACK)));
     if (!e) e = relay_check("asking the partner for its entries",

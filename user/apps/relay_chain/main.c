@@ -20,7 +20,7 @@
 #define STAGE_MODULE "relay-stage.elf"
 #define STAGE_UNTYPED_BITS 20 /* 1 MiB per stage: its image, stack, tables and kernel objects */
 #define STAGE_SLOTS 64
-#define LINK_STACK_BITS 1 /* depth 2: A's call to B and B's call to C are in flight at once */
+#define LINK_STACK_BITS 2 /* 3 records after the header: A->B and B->C are in flight at once (2 needed) */
 
 static const char message[] = "relay segments move along the chain, they are not copied";
 
