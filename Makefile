@@ -2,6 +2,7 @@
 # image and the tests. Everything is built out of tree in $(BUILD)/.
 #   make            build everything
 #   make run        boot the default system in QEMU
+#   make run-relay-chain  boot the relay chain example (user/apps/relay_chain/)
 #   make test       host unit tests + in-QEMU suite; ends with "N passed, N failed"
 #   make iso        bootable GRUB (Multiboot 2) ISO
 #   make debug      QEMU halted with its gdb stub, plus a gdb script
@@ -111,6 +112,9 @@ $(eval $(call user_program,bench-server,$(wildcard bench/server/*.c)))
 $(eval $(call user_program,bench-copy,$(wildcard bench/copy/*.c)))
 $(eval $(call user_program,test-child,$(wildcard tests/child/*.c)))
 $(eval $(call user_program,uart,$(wildcard user/servers/uart/*.c)))
+# Examples (user/apps/): a root task and the modules it spawns.
+$(eval $(call user_program,relay-chain,user/apps/relay_chain/main.c))
+$(eval $(call user_program,relay-stage,user/apps/relay_chain/stage.c))
 
 # ---------------------------------------------------------------- the Linux side of make bench
 # bench/linux/bench.c: one static program built with the host compiler. It writes
@@ -129,7 +133,7 @@ $(LINUX_BENCH)/initramfs.cpio.gz: $(LINUX_BENCH)/bench
 	$(Q)gzip -9 -n -f $(LINUX_BENCH)/initramfs.cpio
 
 # ---------------------------------------------------------------- top-level targets
-.PHONY: all run test test-host test-target iso debug bench clean deps-check fuzz
+.PHONY: all run run-relay-chain test test-host test-target iso debug bench clean deps-check fuzz
 all: $(BUILD)/kernel.elf $(USER_IMAGES)
 
 # QEMU exits with (v << 1) | 1 for the kernel's shutdown value v: 1 is a clean power-off.
@@ -138,6 +142,10 @@ run: all
 	    --modules $(BUILD)/user/init.elf,$(BUILD)/user/uart.elf || status=$$?; \
 	if [ $$status -eq 1 ] || [ $$status -eq 0 ]; then echo "run: the system powered off cleanly"; \
 	else echo "run: QEMU exited with status $$status (the root task's status is $$(( (status - 1) / 2 )) if odd)"; exit 1; fi
+
+# The relay chain example (user/apps/relay_chain/, docs/relay.md): A -> B -> C with one relay segment.
+run-relay-chain: all
+	tools/qemu-run --kernel $(BUILD)/kernel.elf --modules $(BUILD)/user/relay-chain.elf,$(BUILD)/user/relay-stage.elf
 
 include tests/host/host.mk
 

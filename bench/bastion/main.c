@@ -12,6 +12,7 @@
 #include "user/lib/tcb.h"
 #include "user/lib/notify.h"
 #include "user/lib/process.h"
+#include "user/lib/relay.h"
 #include "bench/server/roles.h"
 #include <bastion/tcb.h>
 
@@ -453,6 +454,18 @@ static void __attribute__((noreturn)) lat_watcher(uint64_t unused)
     }
 }
 
+/* Boot untypeds the copy and relay rows keep for good (they run after irq_latency_worst). */
+#define CLAIMED_MAX 4u
+static bst_cptr_t claimed[CLAIMED_MAX];
+
+static bool is_claimed(bst_cptr_t ut)
+{
+    for (unsigned i = 0; i < CLAIMED_MAX; i++)
+        if (ut && claimed[i] == ut)
+            return true;
+    return false;
+}
+
 /* A boot untyped of at least bits that nothing else here carves from, or 0. */
 static bst_cptr_t lat_boot_untyped(unsigned bits, bst_cptr_t other)
 {
@@ -462,12 +475,31 @@ static bst_cptr_t lat_boot_untyped(unsigned bits, bst_cptr_t other)
     for (unsigned i = 0; i < bi->untyped_count; i++) {
         const struct bst_untyped_desc *u = &bi->untyped[i];
         if (!u->is_device && u->size_bits >= bits && u->size_bits < best_bits && u->slot != largest &&
-            u->slot != other) {
+            u->slot != other && !is_claimed(u->slot)) {
             best = u->slot;
             best_bits = u->size_bits;
         }
     }
     return best;
+}
+
+/* The smallest spare boot untyped of at least bits, kept from now on; 0 if none. */
+static bst_cptr_t claim_boot_untyped(unsigned bits)
+{
+    bst_cptr_t ut = lat_boot_untyped(bits, 0);
+    for (unsigned i = 0; ut && i < CLAIMED_MAX; i++)
+        if (!claimed[i]) {
+            claimed[i] = ut;
+            return ut;
+        }
+    return 0;
+}
+
+static void unclaim_boot_untyped(bst_cptr_t ut)
+{
+    for (unsigned i = 0; ut && i < CLAIMED_MAX; i++)
+        if (claimed[i] == ut)
+            claimed[i] = 0;
 }
 
 static bool lat_setup(bst_cptr_t *big, bst_cptr_t *small)
@@ -550,18 +582,22 @@ static unsigned irq_latency_worst(unsigned n)
  * sides copy each chunk between their buffer and the message, and touch
  * (read and write) the first and last byte: the root before sending and after
  * the last chunk is back, the partner once it holds it all. One sample is the
- * whole round trip. The buffers are 2 MiB frames from a spare boot untyped:
- * the root's at COPY_VADDR (the scratch page directory's slots 1-8), the
- * partner's at BENCH_COPY_BUFFER (a PDPT and page directory of its own). The
- * partner (module bench-copy, bench/copy/) and its tables come from an
- * untyped of their own; these rows run after the others they could disturb.
+ * whole round trip. The buffers are 2 MiB frames, each side's from a spare
+ * boot untyped of its own: the root's at COPY_VADDR (the scratch page
+ * directory's slots 1-128), the partner's at BENCH_COPY_BUFFER (a PDPT and
+ * page directory of its own). The partner (module bench-copy, bench/copy/)
+ * and its tables come from an untyped of their own; these rows run after the
+ * others they could disturb.
  */
 #define COPY_VADDR (BENCH_VADDR + (2ull << 20))
 #define COPY_FRAME_BITS 21
-#define COPY_FRAMES (1u << (BENCH_COPY_MAX_BITS - COPY_FRAME_BITS)) /* per side */
-#define COPY_UT_BITS 20 /* the partner and its tables */
-enum { COPY_UT = 600, COPY_PDPT, COPY_PD, COPY_FRAME_FIRST, COPY_PARTNER_SLOT = COPY_FRAME_FIRST + 2 * COPY_FRAMES };
+#define COPY_MIN_BUFFER_BITS 24 /* the buffers' size on a machine without 256 MiB to spare per side */
+#define COPY_MAX_FRAMES (1u << (BENCH_COPY_MAX_BITS - COPY_FRAME_BITS)) /* per side */
+#define COPY_UT_BITS 20 /* the partner and its tables (and the relay rows' entry table and link stack) */
+enum { COPY_UT = 600, COPY_PDPT, COPY_PD, COPY_FRAME_FIRST,
+       COPY_PARTNER_SLOT = COPY_FRAME_FIRST + 2 * COPY_MAX_FRAMES };
 static struct bst_process copy_proc;
+static unsigned copy_bits; /* the buffers' size (log2) once mapped: a bigger row cannot run */
 
 /* As spawn_partner, from the bench-copy module. */
 static uint64_t spawn_copy_partner(bst_cptr_t ut, uint64_t first_slot, struct bst_process *p)
@@ -586,22 +622,21 @@ static uint64_t spawn_copy_partner(bst_cptr_t ut, uint64_t first_slot, struct bs
     return bst_process_spawn(&params, p);
 }
 
-static bool copy_setup(void)
+/* The partner process, spawned once: the copy rows' receiver and the relay rows' callee. */
+static bool copy_partner(void)
 {
-    static bool done;
-    if (done)
-        return true;
+    static int state; /* 0: not tried, 1: running, -1: failed */
+    if (state)
+        return state > 0;
+    state = -1;
     if (!setup_scratch())
         return false;
-    /* The frames fill a spare boot untyped of 32 MiB (irq_latency_worst has given its back). */
-    bst_cptr_t frames = lat_boot_untyped(BENCH_COPY_MAX_BITS + 1, 0), ut = slot(COPY_UT);
-    uint64_t e = frames ? BST_OK : BST_E_NO_MEMORY;
-    if (!e) e = bst_untyped_retype(frames, BST_OBJ_FRAME_2M, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(COPY_FRAME_FIRST), 2 * COPY_FRAMES);
-    if (!e) e = bst_untyped_retype(bst_largest_boot_untyped(), BST_OBJ_UNTYPED, COPY_UT_BITS, BST_CAP_ROOT_CNODE, 0, 0, ut, 1);
+    bst_cptr_t ut = slot(COPY_UT);
+    uint64_t e = bst_untyped_retype(bst_largest_boot_untyped(), BST_OBJ_UNTYPED, COPY_UT_BITS, BST_CAP_ROOT_CNODE, 0, 0, ut, 1);
     if (!e) e = bst_untyped_retype(ut, BST_OBJ_PDPT, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(COPY_PDPT), 1);
     if (!e) e = bst_untyped_retype(ut, BST_OBJ_PAGE_DIRECTORY, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(COPY_PD), 1);
     if (e) {
-        bst_printf("bench: copy_ipc set-up failed: %s\n", bst_error_name(e));
+        bst_printf("bench: copy partner set-up failed: %s\n", bst_error_name(e));
         return false;
     }
     e = spawn_copy_partner(ut, slot(COPY_PARTNER_SLOT), &copy_proc);
@@ -610,13 +645,53 @@ static bool copy_setup(void)
         return false;
     }
     bst_yield(); /* it runs (same priority) and waits in Recv */
-    for (unsigned i = 0; e == BST_OK && i < COPY_FRAMES; i++)
+    state = 1;
+    return true;
+}
+
+/*
+ * Each side's buffer fills a spare boot untyped of 256 MiB (make bench gives
+ * the guest 2 GiB of RAM: tools/bench); on a machine without two of them,
+ * 16 MiB each, and the 256 MiB row says it cannot run.
+ */
+static uint64_t copy_frames(void)
+{
+    for (copy_bits = BENCH_COPY_MAX_BITS; copy_bits >= COPY_MIN_BUFFER_BITS; copy_bits -= 4) {
+        bst_cptr_t mine = claim_boot_untyped(copy_bits), theirs = mine ? claim_boot_untyped(copy_bits) : 0;
+        if (!theirs) {
+            unclaim_boot_untyped(mine);
+            continue;
+        }
+        unsigned frames = 1u << (copy_bits - COPY_FRAME_BITS);
+        uint64_t e = bst_untyped_retype(mine, BST_OBJ_FRAME_2M, 0, BST_CAP_ROOT_CNODE, 0, 0, slot(COPY_FRAME_FIRST), frames);
+        if (!e) e = bst_untyped_retype(theirs, BST_OBJ_FRAME_2M, 0, BST_CAP_ROOT_CNODE, 0, 0,
+                                       slot(COPY_FRAME_FIRST + COPY_MAX_FRAMES), frames);
+        return e;
+    }
+    copy_bits = 0;
+    return BST_E_NO_MEMORY;
+}
+
+static bool copy_setup(void)
+{
+    static bool done;
+    if (done)
+        return true;
+    if (!copy_partner())
+        return false;
+    uint64_t e = copy_frames();
+    if (e) {
+        bst_printf("bench: copy_ipc set-up failed: %s\n", bst_error_name(e));
+        return false;
+    }
+    unsigned frames = 1u << (copy_bits - COPY_FRAME_BITS);
+    for (unsigned i = 0; e == BST_OK && i < frames; i++)
         e = bst_frame_map(slot(COPY_FRAME_FIRST + i), BST_CAP_ROOT_VSPACE, COPY_VADDR + ((uint64_t)i << COPY_FRAME_BITS),
                           BST_RIGHT_READ | BST_RIGHT_WRITE, BST_CACHE_WRITE_BACK);
     if (!e) e = bst_page_table_map(slot(COPY_PDPT), copy_proc.vspace, BENCH_COPY_BUFFER);
     if (!e) e = bst_page_table_map(slot(COPY_PD), copy_proc.vspace, BENCH_COPY_BUFFER);
-    for (unsigned i = 0; e == BST_OK && i < COPY_FRAMES; i++)
-        e = bst_frame_map(slot(COPY_FRAME_FIRST + COPY_FRAMES + i), copy_proc.vspace,
+    for (unsigned i = 0; e == BST_OK && i < frames; i++)
+        e = bst_frame_map(slot(COPY_FRAME_FIRST + COPY_MAX_FRAMES + i), copy_proc.vspace,
                           BENCH_COPY_BUFFER + ((uint64_t)i << COPY_FRAME_BITS), BST_RIGHT_READ | BST_RIGHT_WRITE,
                           BST_CACHE_WRITE_BACK);
     if (e)
@@ -630,6 +705,11 @@ static unsigned copy_ipc(unsigned n, unsigned bits, unsigned divisor, unsigned w
 {
     if (!copy_setup())
         return 0;
+    if (bits > copy_bits) {
+        bst_printf("bench: copy_ipc: no spare boot untyped of 2^%u bytes per side for this size "
+                   "(make bench boots with 2 GiB of RAM)\n", bits);
+        return 0;
+    }
     n = n / divisor > 0 ? n / divisor : 1;
     const uint64_t size = 1ull << bits;
     volatile uint8_t *buf = (volatile uint8_t *)COPY_VADDR;
@@ -685,6 +765,206 @@ static unsigned copy_ipc_4k(unsigned n) { return copy_ipc(n, 12, 10, 100); }
 static unsigned copy_ipc_64k(unsigned n) { return copy_ipc(n, 16, 100, 10); }
 static unsigned copy_ipc_1m(unsigned n) { return copy_ipc(n, 20, 1000, 2); }
 static unsigned copy_ipc_16m(unsigned n) { return copy_ipc(n, 24, 10000, 1); }
+/*
+ * 256 MiB: one round trip is 1.3 billion instructions (some 13 s of TCG), so
+ * three samples of the default 100,000 iterations (at least one) and no
+ * warm-up; the median drops one odd round trip. pipe_256m does the same.
+ */
+#define COPY_256M_DIVISOR 33333u
+#define COPY_256M_WARMUP 0u
+static unsigned copy_ipc_256m(unsigned n) { return copy_ipc(n, 28, COPY_256M_DIVISOR, COPY_256M_WARMUP); }
+
+/*
+ * ---- Relay segments: the zero-copy counterpart of the copy rows. The root
+ * binds an entry table and a link stack of depth 1 (size_bits 1: its header
+ * and one record) to its own thread and registers two entries in the copy
+ * partner's address space (bench/copy/:
+ * BST_XENTRY_TRAMPOLINE entries, each on a stack of its own there). For a
+ * row, it attaches a segment of that size, then each sample is one round
+ * trip with the whole segment (mask BST_RELAY_MASK_ALL): the root touches
+ * (reads and writes) the first and last byte of its view, XCalls the touch
+ * entry, which touches both in its own address space and XRets, and the root
+ * touches them again once the segment is back: the same touches as the copy
+ * rows, and no byte moves. xcall_xret is the bare round trip (an entry that
+ * only returns, a 4 KiB segment, nothing touched). The segments come from one
+ * spare boot untyped of 512 MiB (a 256 MiB segment takes 256 MiB aligned and
+ * 16 KiB after it), made biggest first so each finds its alignment.
+ */
+#define RELAY_SIZES 5u
+static const unsigned relay_bits[RELAY_SIZES] = {28, 24, 20, 16, 12}; /* biggest first */
+enum { RELAY_ENTRY_NULL, RELAY_ENTRY_TOUCH }; /* entry numbers in the root's table */
+enum { RELAY_TABLE = 940, RELAY_LINK_STACK, RELAY_XENTRY_NULL, RELAY_XENTRY_TOUCH, RELAY_SEGMENT_FIRST };
+
+/* Prints a failed relay call with its detail. */
+static uint64_t relay_check(const char *what, uint64_t e)
+{
+    if (e != BST_OK)
+        bst_printf("bench: relay: %s failed: %s (argument %lld, %llu-%llu)\n", what, bst_error_name(e),
+                   (long long)bst_exchange->error.argument, (unsigned long long)bst_exchange->error.min,
+                   (unsigned long long)bst_exchange->error.max);
+    return e;
+}
+
+/* Registers entry `index` at address `entry` in the partner, on stack number `index`, and lets the root call it. */
+static uint64_t relay_register(uint64_t index, uint64_t entry, const struct bst_msg *where, bst_cptr_t xentry)
+{
+    uint64_t stack_size = where->words[BENCH_RELAY_WORD_STACK_SIZE];
+    struct bst_xentry_desc d = {
+        .index = index, .cspace = copy_proc.cspace, .vspace = copy_proc.vspace, .entry_point = entry,
+        .stack_base = where->words[BENCH_RELAY_WORD_STACK] + index * stack_size, .stack_size = stack_size,
+        .max_nesting = 1,
+    };
+    uint64_t e = relay_check("XEntryTable_Register", bst_xentry_register(slot(RELAY_TABLE), &d, BST_CAP_ROOT_CNODE,
+                                                                         xentry, 64));
+    if (!e) e = relay_check("XEntry_GrantService", bst_xentry_grant_service(xentry, BST_CAP_ROOT_TCB));
+    return e;
+}
+
+/* The segments, biggest first; a size that does not fit any more is left out (its row says so). */
+static void relay_segments(void)
+{
+    bst_cptr_t ut = claim_boot_untyped(relay_bits[0] + 1);
+    for (unsigned bits = relay_bits[0]; !ut && bits > relay_bits[RELAY_SIZES - 1]; bits--)
+        ut = claim_boot_untyped(bits); /* a smaller machine: the sizes that fit */
+    for (unsigned i = 0; ut && i < RELAY_SIZES; i++)
+        bst_untyped_retype(ut, BST_OBJ_RELAY_SEGMENT, relay_bits[i], BST_CAP_ROOT_CNODE, 0, 0,
+                           slot(RELAY_SEGMENT_FIRST + i), 1);
+}
+
+static bool relay_setup(void)
+{
+    static int state; /* 0: not tried, 1: ready, -1: failed */
+    if (state)
+        return state > 0;
+    state = -1;
+    if (!copy_partner())
+        return false;
+    struct bst_msg where;
+    uint64_t e = relay_check("entry table", bst_untyped_retype(slot(COPY_UT), BST_OBJ_XENTRY_TABLE, 0, BST_CAP_ROOT_CNODE,
+                                                               0, 0, slot(RELAY_TABLE), 1));
+    if (!e) e = relay_check("link stack", bst_untyped_retype(slot(COPY_UT), BST_OBJ_LINK_STACK, 1, BST_CAP_ROOT_CNODE,
+                                                             0, 0, slot(RELAY_LINK_STACK), 1));
+    if (!e) e = relay_check("TCB_SetRelay", bst_tcb_set_relay(BST_CAP_ROOT_TCB, slot(RELAY_TABLE), slot(RELAY_LINK_STACK)));
+    if (!e) e = relay_check("asking the partner for its entries",
+                            bst_call(ep_a(BENCH_ROLE_COPY), bst_msginfo(BENCH_RELAY_WHERE, 0, 0), 0, &where));
+    if (!e && bst_msginfo_label(where.info) != 0)
+        e = relay_check("asking the partner for its entries", BST_E_INVALID_ARG);
+    if (!e) e = relay_register(RELAY_ENTRY_NULL, where.words[BENCH_RELAY_WORD_NULL], &where, slot(RELAY_XENTRY_NULL));
+    if (!e) e = relay_register(RELAY_ENTRY_TOUCH, where.words[BENCH_RELAY_WORD_TOUCH], &where, slot(RELAY_XENTRY_TOUCH));
+    if (e)
+        return false;
+    relay_segments();
+    state = 1;
+    return true;
+}
+
+/* Attaches the segment of 2^bits bytes to the root's thread; false (said why) if there is none. */
+static bool relay_attach(unsigned bits)
+{
+    for (unsigned i = 0; i < RELAY_SIZES; i++)
+        if (relay_bits[i] == bits)
+            return relay_check("RelaySegment_Attach", bst_relay_attach(slot(RELAY_SEGMENT_FIRST + i), BST_CAP_ROOT_TCB)) ==
+                   BST_OK;
+    return false;
+}
+
+static void relay_detach(unsigned bits)
+{
+    for (unsigned i = 0; i < RELAY_SIZES; i++)
+        if (relay_bits[i] == bits)
+            relay_check("RelaySegment_Detach", bst_relay_detach(slot(RELAY_SEGMENT_FIRST + i)));
+}
+
+/* The bare round trip: XCall to an entry that returns at once, a 4 KiB segment handed along. */
+static unsigned xcall_xret(unsigned n)
+{
+    if (!relay_setup() || !relay_attach(12))
+        return 0;
+    const uint64_t args[4] = {0, 0, 0, 0};
+    uint64_t results[4];
+    unsigned got = n;
+    for (unsigned i = 0; i < n + WARMUP_ITERATIONS; i++) {
+        uint64_t t0 = bst_rdtsc();
+        uint64_t e = bst_xcall(RELAY_ENTRY_NULL, BST_RELAY_MASK_ALL, args, results);
+        uint64_t t1 = bst_rdtsc();
+        if (relay_check("XCall", e) || results[0] != 0) {
+            got = 0;
+            break;
+        }
+        keep(i, adjusted(t1 - t0));
+    }
+    relay_detach(12);
+    return got;
+}
+
+static void touch_ends(volatile uint8_t *view, uint64_t size)
+{
+    view[0] = (uint8_t)(view[0] + 1);
+    view[size - 1] = (uint8_t)(view[size - 1] + 1);
+}
+
+/* One XCall of the touch entry with the whole view; false (said why) unless it saw the whole segment. */
+static bool relay_round(uint64_t size, uint64_t *t0, uint64_t *t1)
+{
+    volatile uint8_t *view = (volatile uint8_t *)BST_RELAY_WINDOW_BASE;
+    const uint64_t args[4] = {0, 0, 0, 0};
+    uint64_t results[4];
+    *t0 = bst_rdtsc();
+    touch_ends(view, size);
+    uint64_t e = bst_xcall(RELAY_ENTRY_TOUCH, BST_RELAY_MASK_ALL, args, results);
+    touch_ends(view, size);
+    *t1 = bst_rdtsc();
+    if (relay_check("XCall", e))
+        return false;
+    if (results[0] != 0 || results[1] != BST_RELAY_WINDOW_BASE || results[2] != size) {
+        bst_printf("bench: relay: the callee saw %llu bytes at %#llx (status %llu), not the whole segment\n",
+                   (unsigned long long)results[2], (unsigned long long)results[1], (unsigned long long)results[0]);
+        return false;
+    }
+    return true;
+}
+
+/* n / divisor timed round trips (at least one) with the segment of 2^bits bytes, after warmup untimed ones. */
+static unsigned relay(unsigned n, unsigned bits, unsigned divisor, unsigned warmup)
+{
+    if (!relay_setup() || !relay_attach(bits))
+        return 0;
+    n = n / divisor > 0 ? n / divisor : 1;
+    const uint64_t size = 1ull << bits;
+    volatile uint8_t *view = (volatile uint8_t *)BST_RELAY_WINDOW_BASE;
+    view[size / 2] = 0x5a; /* untouched: must be there after all the round trips */
+    uint8_t first = view[0], last = view[size - 1];
+    unsigned got = n;
+    for (unsigned i = 0; i < n + warmup; i++) {
+        uint64_t t0, t1;
+        if (!relay_round(size, &t0, &t1)) {
+            got = 0;
+            break;
+        }
+        if (i >= warmup)
+            samples[i - warmup] = adjusted(t1 - t0);
+    }
+    /* Three touches of each end per round trip, two here and one in the callee. */
+    uint8_t rounds = (uint8_t)(n + warmup);
+    if (got && (view[0] != (uint8_t)(first + 3 * rounds) || view[size - 1] != (uint8_t)(last + 3 * rounds) ||
+                view[size / 2] != 0x5a)) {
+        bst_printf("bench: relay: the segment came back wrong\n");
+        got = 0;
+    }
+    relay_detach(bits);
+    return got;
+}
+
+/*
+ * The same count for every size, a tenth of the iterations (10,000 of the
+ * default 100,000, as copy_ipc_4k), after 100 warm-up round trips: a round
+ * trip costs the same whatever the size, which is the point.
+ */
+static unsigned relay_4k(unsigned n) { return relay(n, 12, 10, 100); }
+static unsigned relay_64k(unsigned n) { return relay(n, 16, 10, 100); }
+static unsigned relay_1m(unsigned n) { return relay(n, 20, 10, 100); }
+static unsigned relay_16m(unsigned n) { return relay(n, 24, 10, 100); }
+static unsigned relay_256m(unsigned n) { return relay(n, 28, 10, 100); }
 
 /* The suite: later mechanisms add rows here without changing its shape. */
 static const struct {
@@ -705,6 +985,13 @@ static const struct {
     {"copy_ipc_64k", copy_ipc_64k},
     {"copy_ipc_1m", copy_ipc_1m},
     {"copy_ipc_16m", copy_ipc_16m},
+    {"copy_ipc_256m", copy_ipc_256m},
+    {"xcall_xret", xcall_xret},
+    {"relay_4k", relay_4k},
+    {"relay_64k", relay_64k},
+    {"relay_1m", relay_1m},
+    {"relay_16m", relay_16m},
+    {"relay_256m", relay_256m},
     {"signal_to_run", signal_to_run}, /* last: it lowers the root's priority */
 };
 

@@ -23,6 +23,15 @@ enum bench_role { BENCH_ROLE_ECHO = 1, BENCH_ROLE_STAMP, BENCH_ROLE_YIELD, BENCH
 #define BENCH_COPY_GET 2u
 #define BENCH_COPY_CHUNK (8u * BST_MSG_MAX_WORDS) /* 512 bytes: words 0-3 in registers, 4-63 in the exchange frame */
 #define BENCH_COPY_BUFFER 0x0000008000000000ull  /* PML4 slot 1: above the partner's image */
-#define BENCH_COPY_MAX_BITS 24                    /* 16 MiB */
+#define BENCH_COPY_MAX_BITS 28                    /* 256 MiB */
+
+/*
+ * The same partner is the callee of the relay rows (xcall_xret, relay_*):
+ * its address space holds two XCall entries (BST_XENTRY_TRAMPOLINE) that the
+ * root registers in its own entry table. A BENCH_RELAY_WHERE message asks
+ * where they are; the reply's words are BENCH_RELAY_WORD_*.
+ */
+#define BENCH_RELAY_WHERE 3u
+enum { BENCH_RELAY_WORD_NULL, BENCH_RELAY_WORD_TOUCH, BENCH_RELAY_WORD_STACK, BENCH_RELAY_WORD_STACK_SIZE };
 
 #endif

@@ -69,9 +69,18 @@ static void make_current(struct tcb *t)
 {
     sched_current_thread = t;
     tcb_refresh_cached(t); /* its spaces may have been revoked while it waited */
-    relay_follow(t);       /* its address space's window shows its view, and nobody else's */
+    relay_switch_to(t);    /* its address space's window shows its view, and nobody else's */
     arch_set_current(t);
     ioport_follow(t); /* the I/O bitmap belongs to the address space, like CR3 */
+}
+
+/* XCall, XRet: the current thread moved to another address space; it keeps its registers' home and FPU. */
+void sched_current_moved(struct tcb *t)
+{
+    tcb_refresh_cached(t);
+    relay_follow(t); /* its segment leaves the window it showed in, for the one it runs in now */
+    arch_vspace_switch(t->vspace_paddr);
+    ioport_follow(t);
 }
 
 void sched_reload_current(void)

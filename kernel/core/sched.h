@@ -31,6 +31,8 @@ void sched_tick(void);                 /* timer: charge the current thread's tim
 void sched_yield_current(void);
 /* The current thread's spaces changed (TCB_Configure on itself): load them now. */
 void sched_reload_current(void);
+/* XCall and XRet: the current thread moved to another address space (and nothing else changed). */
+void sched_current_moved(struct tcb *t);
 /* Makes the highest-priority runnable thread current (idles if there is none). */
 void schedule_slow(void);
 static inline void schedule(void)

@@ -109,7 +109,7 @@ void xcall(struct tcb *t, uint64_t n, uint64_t mask, const uint64_t words[4])
     uint64_t view_size = view ? 1ull << bst_relay_mask_bits(view) : 0;
     arch_call_enter(&t->context, e->entry_point, e->stack_base + (uint64_t)(stack + 1) * e->stack_size, words,
                     view_addr, view_size);
-    sched_reload_current(); /* the callee's address space, its window */
+    sched_current_moved(t); /* the callee's address space, its window */
 }
 
 void xret(struct tcb *t, const uint64_t results[4])

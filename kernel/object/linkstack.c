@@ -75,7 +75,7 @@ static void resumed(struct tcb *t, uint64_t error, const struct bst_error_detail
         exchange_write_error(t, &d);
     }
     if (t == sched_current() && t->state == THREAD_RUNNING)
-        sched_reload_current(); /* its address space, its window (a dying thread runs nowhere) */
+        sched_current_moved(t); /* its address space, its window (a dying thread runs nowhere) */
 }
 
 static const uint64_t no_results[4];

@@ -72,8 +72,9 @@ enum bst_error relay_view_narrow(const struct relay_segment *s, uint64_t from, u
     }
     unsigned bits = bst_relay_mask_bits(mask);
     uint64_t offset = bst_relay_mask_offset(mask);
+    /* bits <= max <= BST_RELAY_MAX_BITS first, so the sizes below cannot wrap. */
     if (!from || bits < *min || bits > *max || (offset & ((1ull << bits) - 1)) || offset < view_start(from) ||
-        offset + (1ull << bits) > view_end(from))
+        offset > view_end(from) - (1ull << bits))
         return BST_E_RANGE;
     *to = mask;
     return BST_OK;

@@ -42,6 +42,12 @@ enum bst_error relay_view_narrow(const struct relay_segment *s, uint64_t from, u
  * root's window shows the segment. Also the check on every switch.
  */
 void relay_follow(struct tcb *t);
+/* On every switch to t: nothing to do when t sees no segment and its root's window is empty. */
+static inline void relay_switch_to(struct tcb *t)
+{
+    if (t->relay_view || arch_relay_window_filled(t->vspace_paddr))
+        relay_follow(t);
+}
 /* Deletion hooks: a segment cap left its slot; a thread dies. */
 void relay_segment_cap_deleted(const struct cap *cap, const struct slot *slot, bool final);
 void relay_thread_finalise(struct tcb *t);

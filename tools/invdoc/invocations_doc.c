@@ -10,7 +10,10 @@ static const char *const type_names[BST_OBJ_TYPE_COUNT] = {
     [BST_OBJ_PAGE_DIRECTORY] = "PageDirectory", [BST_OBJ_PDPT] = "PDPT",
     [BST_OBJ_PML4] = "PML4",                [BST_OBJ_IRQ_CONTROL] = "IRQControl",
     [BST_OBJ_IRQ_HANDLER] = "IRQHandler",   [BST_OBJ_IOPORT_CONTROL] = "IOPortControl",
-    [BST_OBJ_IOPORT] = "IOPort",
+    [BST_OBJ_IOPORT] = "IOPort",            [BST_OBJ_MACHINE_CONTROL] = "MachineControl",
+    [BST_OBJ_ASID_CONTROL] = "ASIDControl", [BST_OBJ_ASID_POOL] = "ASIDPool",
+    [BST_OBJ_RELAY_SEGMENT] = "RelaySegment", [BST_OBJ_XENTRY_TABLE] = "XEntryTable",
+    [BST_OBJ_XENTRY] = "XEntry",            [BST_OBJ_LINK_STACK] = "LinkStack",
 };
 
 const char *invocations_doc_rights(unsigned rights, char *buf, size_t size)

@@ -174,7 +174,7 @@ const char *bst_error_name(uint64_t error)
         "ok", "invalid capability", "wrong type", "insufficient rights", "invalid argument",
         "range error", "not enough memory", "delete first", "lookup failed",
         "truncated message", "not supported", "revoke first", "illegal operation", "would block",
-        "no exchange frame", "partner gone",
+        "no exchange frame", "partner gone", "callee fault",
     };
     return error < BST_E_COUNT ? names[error] : "unknown error";
 }

@@ -93,10 +93,9 @@ syscall_entry:
     je 2f
     cmpq $SYSCALL_NUMBER_REPLYRECV, %rax
     je 3f
-    cmpq $SYSCALL_NUMBER_XCALL, %rax
-    je 5f
-    cmpq $SYSCALL_NUMBER_XRET, %rax
-    je 5f
+    subq $SYSCALL_NUMBER_XCALL, %rax /* the number is on the stack: rax is free */
+    cmpq $SYSCALL_NUMBER_XRET - SYSCALL_NUMBER_XCALL, %rax
+    jbe 5f
     call syscall_handle              /* returns with the thread to run as the current one */
     jmp 4f
 2:  call syscall_handle_call

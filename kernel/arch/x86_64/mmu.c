@@ -184,6 +184,7 @@ void arch_vspace_activate(uint64_t root)
 uint64_t arch_vspace_user_end(void) { return RELAY_WINDOW_BASE; }
 _Static_assert(RELAY_WINDOW_BASE == BST_RELAY_WINDOW_BASE, "the ABI's relay window is the kernel's");
 _Static_assert(RELAY_WINDOW_BASE == (uint64_t)RELAY_WINDOW_SLOT << 39, "the window is one PML4 slot");
+_Static_assert(ARCH_RELAY_WINDOW_SLOT == RELAY_WINDOW_SLOT, "the inline check reads the window's slot");
 
 static uint64_t level_size(unsigned level) { return PAGE << (ARCH_VSPACE_INDEX_BITS * level); }
 static bool is_current(uint64_t root) { return (read_cr3() & PTE_ADDR_MASK) == root; }

@@ -10,8 +10,9 @@
 /* entry.S routes these call numbers to their own C entries. */
 _Static_assert(SYSCALL_NUMBER_CALL == BST_SYS_CALL, "entry.S routes Call by number");
 _Static_assert(SYSCALL_NUMBER_REPLYRECV == BST_SYS_REPLYRECV, "entry.S routes ReplyRecv by number");
-_Static_assert(SYSCALL_NUMBER_XCALL == BST_SYS_XCALL && SYSCALL_NUMBER_XRET == BST_SYS_XRET,
-               "entry.S saves the whole context for XCall and XRet");
+_Static_assert(SYSCALL_NUMBER_XCALL == BST_SYS_XCALL && SYSCALL_NUMBER_XRET == BST_SYS_XRET &&
+                   SYSCALL_NUMBER_XRET == SYSCALL_NUMBER_XCALL + 1,
+               "entry.S saves the whole context for XCall and XRet (one range check)");
 
 extern void arch_exit_to_user(void) __attribute__((noreturn));
 
@@ -191,9 +192,11 @@ void arch_set_current(struct tcb *tcb)
      * own (no user mappings): its first instruction fetch faults, and the
      * fault is reported like any other, as seL4 does.
      */
-    arch_vspace_activate(tcb->vspace_paddr ? tcb->vspace_paddr : arch_kernel_vspace_root());
+    arch_vspace_switch(tcb->vspace_paddr);
     fpu_switch_to(tcb); /* every switch, the IPC fastpath's too, comes through here */
 }
+
+void arch_vspace_switch(uint64_t root) { arch_vspace_activate(root ? root : arch_kernel_vspace_root()); }
 
 /*
  * Leaves the kernel to the current thread. Its context is always sane here
