@@ -12,9 +12,13 @@
  * entry point at the same address there. Every callee runs the one handler,
  * relay_handler, which does what word 0 of the call says (enum op); it reads
  * plans and leaves notes in the shared frame (struct shared), and must not
- * write globals (its image is read-only) or call scratch_slot (no bootinfo
- * there). Helper threads run at LOW, below the root task, so they run only
- * while it blocks.
+ * write globals (its image is read-only), call scratch_slot (no bootinfo
+ * there) or touch bst_exchange: inside a call the thread has no exchange
+ * frame, so a callee learns the codes of its own failed calls and nothing
+ * more. Checks that need the detail are made by the root task at depth 0,
+ * with helper threads (tthread.h) as the callers in flight where needed.
+ * Helper threads run at LOW, below the root task, so they run only while
+ * it blocks.
  */
 #include <stddef.h>
 #include "tests/target/cases.h"
@@ -78,7 +82,7 @@ enum reg { R_RDI, R_RSI, R_RDX, R_R10, R_R8, R_R9, R_RSP, R_RAX, R_RBX, R_RCX, R
            R_R15, REG_COUNT };
 
 struct plan { uint64_t entry, mask, op, arg; }; /* the onward call OP_STEP makes at its depth */
-struct inv { uint64_t kind, a, b, c, d; };       /* one invocation of an OP_INVOKE script */
+struct inv { uint64_t kind, a, b; };             /* one invocation of an OP_INVOKE script */
 
 struct shared {
     uint64_t regs[REG_COUNT]; /* relay_regs_entry: the callee's registers at entry (offset 0: the asm) */
@@ -358,9 +362,9 @@ static void plan(unsigned d, uint64_t entry, uint64_t mask, uint64_t op, uint64_
     SH->plan[d] = (struct plan){entry, mask, op, arg};
 }
 
-static void script(unsigned i, uint64_t kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
+static void script(unsigned i, uint64_t kind, uint64_t a, uint64_t b)
 {
-    SH->script[i] = (struct inv){kind, a, b, c, d};
+    SH->script[i] = (struct inv){kind, a, b};
     SH->outcome[i] = ~0ull;
     SH->script_len = i + 1; /* scripts are written in order */
 }
@@ -1048,20 +1052,20 @@ CASE(relay_revoke_during_a_call)
     uint64_t res[4];
     CHECK(env(12, 1, 1) == BST_OK && grant(X(0)) == BST_OK);
     relay_view_fill(WINDOW, PAGE, 0x700);
-    script(0, INV_REVOKE, X(0), BST_CAP_ROOT_TCB, 0, 0);
+    script(0, INV_REVOKE, X(0), BST_CAP_ROOT_TCB);
     CHECK(xcall(0, ALL, OP_INVOKE, 7, 0, res) == BST_OK && res[0] == 1 && res[1] == 8);
     CHECK(SH->outcome[0] == BST_OK);
     CHECK_FAILS(xcall(0, ALL, OP_INVOKE, 7, 0, res), BST_E_RIGHTS, 0);
     CHECK(grant(X(0)) == BST_OK);
-    script(0, INV_UNREGISTER, X(0), 0, 0, 0);
+    script(0, INV_UNREGISTER, X(0), 0);
     CHECK(xcall(0, ALL, OP_INVOKE, 9, 0, res) == BST_OK && res[0] == 1 && res[1] == 10);
     CHECK(SH->outcome[0] == BST_OK);
     CHECK_FAILS(xcall(0, ALL, OP_INVOKE, 9, 0, res), BST_E_INVALID_CAP, 0);
     CHECK(relay_view_holds(WINDOW, PAGE, 0x700));
     /* The segment cap revoked and deleted in flight: the call returns, the thread has no segment. */
     CHECK(relay_register(TABLE, 1, &spaces[0], relay_entry, 1, X(1)) == BST_OK && grant(X(1)) == BST_OK);
-    script(0, INV_REVOKE_CAP, SEG, 0, 0, 0);
-    script(1, INV_DELETE, SEG, 0, 0, 0);
+    script(0, INV_REVOKE_CAP, SEG, 0);
+    script(1, INV_DELETE, SEG, 0);
     CHECK(xcall(1, ALL, OP_INVOKE, 11, 0, res) == BST_OK && res[0] == 2 && res[1] == 12);
     CHECK(SH->outcome[0] == BST_OK && SH->outcome[1] == BST_OK && cap_info(SEG).type == BST_OBJ_NULL);
     CHECK_FAILS(xcall(1, ALL, OP_REPORT, 0, 0, res), BST_E_ILLEGAL_OPERATION, 1);
@@ -1075,8 +1079,8 @@ CASE(relay_callee_has_no_exchange_frame)
     uint64_t res[4];
     CHECK(env(12, 1, 1) == BST_OK && grant(X(0)) == BST_OK);
     CHECK(make(BST_OBJ_RELAY_SEGMENT, 12, SEG2) == BST_OK);
-    script(0, INV_LONG, TABLE, BST_XENTRY_TABLE_REGISTER, 0, 0); /* ten words */
-    script(1, INV_DETACH, SEG2, 0, 0, 0);                       /* no owner: refused */
+    script(0, INV_LONG, TABLE, BST_XENTRY_TABLE_REGISTER); /* ten words */
+    script(1, INV_DETACH, SEG2, 0);                       /* no owner: refused */
     volatile struct bst_error_detail *d = &bst_exchange->error;
     d->code = 0x5a, d->argument = 0x5b, d->min = 0x5c, d->max = 0x5d;
     CHECK(xcall(0, ALL, OP_INVOKE, 0, 0, res) == BST_OK && res[0] == 2);
@@ -1084,7 +1088,6 @@ CASE(relay_callee_has_no_exchange_frame)
     CHECK(d->code == 0x5a && d->argument == 0x5b && d->min == 0x5c && d->max == 0x5d);
     /* At depth 0 the same refusal writes its detail. */
     CHECK_FAILS(bst_relay_detach(SEG2), BST_E_ILLEGAL_OPERATION, BST_ARG_NONE);
-    CHECK(cap_info(X(1)).type == BST_OBJ_NULL);
     return 0;
 }
 
@@ -1160,7 +1163,7 @@ CASE(relay_thread_in_a_call_refusals)
     CHECK(make(BST_OBJ_RELAY_SEGMENT, 12, SEG) == BST_OK && make(BST_OBJ_RELAY_SEGMENT, 12, SEG2) == BST_OK);
     CHECK(make(BST_OBJ_LINK_STACK, 1, LINK2) == BST_OK && make(BST_OBJ_LINK_STACK, 1, LINK3) == BST_OK);
     CHECK(make(BST_OBJ_XENTRY_TABLE, 0, TABLE2) == BST_OK && make(BST_OBJ_NOTIFICATION, 0, NOTIF) == BST_OK);
-    script(0, INV_WAIT, NOTIF, 0, 0, 0);
+    script(0, INV_WAIT, NOTIF, 0);
     const char *why = first_caller_in_flight();
     return why ? why : second_caller_in_flight();
 }
@@ -1285,8 +1288,8 @@ CASE(relay_callee_space_destroyed_during_the_call)
     uint64_t res[4];
     CHECK(env(12, 1, 1) == BST_OK && grant(X(0)) == BST_OK);
     relay_view_fill(WINDOW, PAGE, 0xd00);
-    script(0, INV_REVOKE_CAP, spaces[0].pml4, 0, 0, 0);
-    script(1, INV_DELETE, spaces[0].pml4, 0, 0, 0);
+    script(0, INV_REVOKE_CAP, spaces[0].pml4, 0);
+    script(1, INV_DELETE, spaces[0].pml4, 0);
     CHECK(xcall(0, ALL, OP_INVOKE, 0, 0, res) == BST_E_PARTNER_GONE);
     CHECK(bst_exchange->error.code == BST_E_PARTNER_GONE);
     CHECK(relay_view_holds(WINDOW, PAGE, 0xd00)); /* the segment came back */
@@ -1302,8 +1305,8 @@ CASE(relay_space_destroyed_under_a_record)
     uint64_t res[4];
     CHECK(env(12, 2, 2) == BST_OK && grant(X(0)) == BST_OK && bst_xentry_grant_service(X(1), X(0)) == BST_OK);
     relay_view_fill(WINDOW, PAGE, 0xe00);
-    script(0, INV_REVOKE_CAP, spaces[0].pml4, 0, 0, 0);
-    script(1, INV_DELETE, spaces[0].pml4, 0, 0, 0);
+    script(0, INV_REVOKE_CAP, spaces[0].pml4, 0);
+    script(1, INV_DELETE, spaces[0].pml4, 0);
     plan(0, 1, ALL, OP_INVOKE, 0);
     CHECK(xcall(0, ALL, OP_STEP, 0xe00, 0, res) == BST_E_PARTNER_GONE);
     CHECK(bst_exchange->error.code == BST_E_PARTNER_GONE);
@@ -1335,7 +1338,7 @@ const struct test_case relay_cases[] = {
     RELAY_CASE(relay_large_segment_granules, "a 4 MiB segment is handed on in 2 MiB granules"),
     RELAY_CASE(relay_revoke_between_calls, "revoke, delete and unregister between calls"),
     RELAY_CASE(relay_revoke_during_a_call, "revoke, unregister and delete the segment during a call"),
-    RELAY_CASE(relay_callee_has_no_exchange_frame, "a callee has no exchange frame: no detail leaks to it"),
+    RELAY_CASE(relay_callee_has_no_exchange_frame, "a callee has no exchange frame: long calls fail, no detail written"),
     RELAY_CASE(relay_thread_in_a_call_refusals, "a thread in a call cannot attach, detach or rebind"),
     RELAY_CASE(relay_callee_crash_unwinds, "a callee crash unwinds to its caller; the entry works again"),
     RELAY_CASE(relay_second_thread_faults_during_the_call, "another thread of the caller faults during the call"),
