@@ -4,7 +4,7 @@
  * the entry, pushes a linkage record, and moves the thread into the callee
  * with the view of its segment that the mask names; XRet pops the record.
  * No second thread and no scheduler pass: the thread switches address space
- * and window on the spot (sched_reload_current). Every check comes before
+ * and window on the spot (sched_current_moved). Every check comes before
  * the first change, so a failing XCall changes nothing.
  */
 #include <bastion/syscall.h>
@@ -40,8 +40,8 @@ static int free_stack(const struct xentry *e)
     return -1;
 }
 
-/* The entry the thread may call now, or 0 after failing the call. */
-static struct xentry *callable_entry(struct tcb *t, uint64_t n)
+/* The entry the thread may call now (*identity: its address space's), or 0 after failing the call. */
+static struct xentry *callable_entry(struct tcb *t, uint64_t n, uint64_t *identity)
 {
     if (cap_is_null(&t->xentry_table.cap) || cap_is_null(&t->link_stack.cap)) {
         fail(t, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0);
@@ -56,7 +56,7 @@ static struct xentry *callable_entry(struct tcb *t, uint64_t n)
         fail(t, BST_E_RIGHTS, ARG_ENTRY, 0, 0);
     else if (!e->valid)
         fail(t, BST_E_INVALID_CAP, ARG_ENTRY, 0, 0);
-    else if (!xentry_live_root(&t->xentry_table.cap, (unsigned)n))
+    else if (!(*identity = xentry_live_identity(&t->xentry_table.cap, (unsigned)n)))
         fail(t, BST_E_PARTNER_GONE, ARG_ENTRY, 0, 0);
     else
         return e;
@@ -83,9 +83,9 @@ static bool callee_view(struct tcb *t, uint64_t mask, uint64_t *view)
 
 void xcall(struct tcb *t, uint64_t n, uint64_t mask, const uint64_t words[4])
 {
-    uint64_t view;
+    uint64_t view, identity;
     int stack;
-    struct xentry *e = callable_entry(t, n);
+    struct xentry *e = callable_entry(t, n, &identity);
     if (!e || !callee_view(t, mask, &view))
         return;
     if (t->call_depth >= link_stack_capacity(t)) {
@@ -109,7 +109,7 @@ void xcall(struct tcb *t, uint64_t n, uint64_t mask, const uint64_t words[4])
     uint64_t view_size = view ? 1ull << bst_relay_mask_bits(view) : 0;
     arch_call_enter(&t->context, e->entry_point, e->stack_base + (uint64_t)(stack + 1) * e->stack_size, words,
                     view_addr, view_size);
-    sched_current_moved(t); /* the callee's address space, its window */
+    sched_current_moved(t, identity); /* the callee's address space, its window */
 }
 
 void xret(struct tcb *t, const uint64_t results[4])

@@ -137,7 +137,7 @@ syscall_entry:
     movq %r13, CTX_R13(%r11)
     movq %r14, CTX_R14(%r11)
     movq %r15, CTX_R15(%r11)
-    call syscall_handle
+    call syscall_handle_xcall
     addq $16, %rsp                   /* the call number and context slots */
     jmp arch_exit_to_user
 syscall_switched:
