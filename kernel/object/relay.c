@@ -150,7 +150,7 @@ void relay_hand_over(struct tcb *t, uint64_t from, uint64_t to_identity)
     uint64_t to = t->vspace_paddr;
     struct relay_segment *s = relay_segment_of(t);
     uint64_t want = s && t->relay_view ? s->tables.top : 0;
-    if (want)
+    if (want && t->relay_view != s->shown)
         show_view(s, t->relay_view);
     if (s && s->mapped_root == from && from) {
         arch_relay_window_write(from, 0);
