@@ -122,8 +122,8 @@ void arch_call_save(const struct user_context *ctx, struct arch_call_frame *f)
  * Nothing of the caller's survives but what it passed: every other register
  * is zero. The entry point was checked at registration (a user address) and
  * the exit enforces selectors and flags: no sanitising needed here. The
- * vector stays the syscall's: the exit may use sysret (it restores every
- * register).
+ * callee leaves the kernel through iretq (vector 0), so rcx and r11 are 0
+ * too, not the rip and flags sysret would leave there.
  */
 void arch_call_enter(struct user_context *ctx, uint64_t entry, uint64_t stack, const uint64_t words[4],
                      uint64_t view, uint64_t view_size)
@@ -138,6 +138,7 @@ void arch_call_enter(struct user_context *ctx, uint64_t entry, uint64_t stack, c
     ctx->rip = entry;
     ctx->rsp = stack;
     ctx->rflags = RFLAGS_USER_ALWAYS;
+    ctx->vector = 0;
 }
 
 void arch_call_args(const struct user_context *ctx, uint64_t words[4])
