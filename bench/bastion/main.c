@@ -796,14 +796,7 @@ enum { RELAY_ENTRY_NULL, RELAY_ENTRY_TOUCH }; /* entry numbers in the root's tab
 enum { RELAY_TABLE = 940, RELAY_LINK_STACK, RELAY_XENTRY_NULL, RELAY_XENTRY_TOUCH, RELAY_SEGMENT_FIRST };
 
 /* Prints a failed relay call with its detail. */
-static uint64_t relay_check(const char *what, uint64_t e)
-{
-    if (e != BST_OK)
-        bst_printf("bench: relay: %s failed: %s (argument %lld, %llu-%llu)\n", what, bst_error_name(e),
-                   (long long)bst_exchange->error.argument, (unsigned long long)bst_exchange->error.min,
-                   (unsigned long long)bst_exchange->error.max);
-    return e;
-}
+static uint64_t relay_check(const char *what, uint64_t e) { return bst_report_failure("bench: relay", what, e); }
 
 /* Registers entry `index` at address `entry` in the partner, on stack number `index`, and lets the root call it. */
 static uint64_t relay_register(uint64_t index, uint64_t entry, const struct bst_msg *where, bst_cptr_t xentry)

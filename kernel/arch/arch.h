@@ -86,6 +86,8 @@ int arch_vspace_map_page(uint64_t root, uint64_t vaddr, uint64_t paddr, unsigned
 void arch_vspace_activate(uint64_t root);
 /* The current thread now runs in root; 0: the kernel's (it has none, so its next user access faults). */
 void arch_vspace_switch(uint64_t root);
+/* The same, always loading CR3: the TLB holds nothing of any user address space afterwards. */
+void arch_vspace_load(uint64_t root);
 
 /*
  * Address spaces built from capabilities (object/frame.c, object/pagetable.c).
@@ -140,12 +142,11 @@ void arch_relay_tables_init(const struct arch_relay_tables *t, uint64_t data, un
 void arch_relay_tables_show(const struct arch_relay_tables *t, uint64_t data, unsigned size_bits, uint64_t first,
                             uint64_t count, bool present);
 void arch_relay_window_set(uint64_t root, uint64_t top);
+/* The same without the TLB flush: the caller loads CR3 next (arch_vspace_load). */
+void arch_relay_window_write(uint64_t root, uint64_t top);
 uint64_t arch_relay_window(uint64_t root); /* the top table the window points at, 0 if empty */
-/* True if the window of root is filled (the check on every switch, so inline). */
-static inline bool arch_relay_window_filled(uint64_t root)
-{
-    return root && ((const uint64_t *)arch_phys_to_virt(root))[ARCH_RELAY_WINDOW_SLOT] != 0;
-}
+/* How many address spaces have a filled window: while none has, a switch has nothing to check. */
+extern unsigned arch_relay_windows_filled;
 uint64_t arch_relay_window_base(void);
 
 /* Time and interrupts. */

@@ -64,22 +64,36 @@ static void push_front(struct tcb *t)
     nonempty[p / 64] |= 1ull << (p % 64);
 }
 
-/* Every switch goes through here: the thread's spaces, its registers' home, its I/O ports. */
+/*
+ * Every switch goes through here: the thread's spaces, its registers' home,
+ * its I/O ports, and (only when a relay segment is about) its window, which
+ * must show its view before it runs. The usual switch makes no call but the
+ * last, so it needs no stack frame.
+ */
+static __attribute__((noinline)) void follow_ports_and_window(struct tcb *t)
+{
+    ioport_follow(t);
+    relay_follow(t);
+}
+
 static void make_current(struct tcb *t)
 {
     sched_current_thread = t;
     tcb_refresh_cached(t); /* its spaces may have been revoked while it waited */
-    relay_switch_to(t);    /* its address space's window shows its view, and nobody else's */
     arch_set_current(t);
-    ioport_follow(t); /* the I/O bitmap belongs to the address space, like CR3 */
+    if (__builtin_expect(relay_window_involved(t), 0))
+        follow_ports_and_window(t);
+    else
+        ioport_follow(t); /* the I/O bitmap belongs to the address space, like CR3 */
 }
 
 /* XCall, XRet: the current thread moved to another address space; it keeps its registers' home and FPU. */
-void sched_current_moved(struct tcb *t)
+void sched_current_moved(struct tcb *t, uint64_t to_identity)
 {
+    uint64_t from = t->vspace_paddr;
     tcb_refresh_cached(t);
-    relay_follow(t); /* its segment leaves the window it showed in, for the one it runs in now */
-    arch_vspace_switch(t->vspace_paddr);
+    relay_hand_over(t, from, to_identity); /* its segment leaves the window it showed in */
+    arch_vspace_load(t->vspace_paddr);     /* a flush even when it stays in one address space */
     ioport_follow(t);
 }
 

@@ -32,7 +32,7 @@ void sched_yield_current(void);
 /* The current thread's spaces changed (TCB_Configure on itself): load them now. */
 void sched_reload_current(void);
 /* XCall and XRet: the current thread moved to another address space (and nothing else changed). */
-void sched_current_moved(struct tcb *t);
+void sched_current_moved(struct tcb *t, uint64_t to_identity); /* 0: not known */
 /* Makes the highest-priority runnable thread current (idles if there is none). */
 void schedule_slow(void);
 static inline void schedule(void)

@@ -265,6 +265,17 @@ void syscall_handle(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t
     schedule(); /* cheap unless the ready queues changed */
 }
 
+/* XCall and XRet enter here (entry.S saved the whole context): neither changes the ready queues. */
+void syscall_handle_xcall(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+                          uint64_t number)
+{
+    struct tcb *caller = sched_current();
+    if (number == BST_SYS_XCALL)
+        h_xcall(caller, a0, a1, a2, a3, a4, a5);
+    else
+        h_xret(caller, a0, a1, a2, a3, a4, a5);
+}
+
 /*
  * Call and ReplyRecv enter here (entry.S picks by number): the fastpath
  * either does the whole call and switches, or nothing, and then the general

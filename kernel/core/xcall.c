@@ -4,11 +4,12 @@
  * the entry, pushes a linkage record, and moves the thread into the callee
  * with the view of its segment that the mask names; XRet pops the record.
  * No second thread and no scheduler pass: the thread switches address space
- * and window on the spot (sched_reload_current). Every check comes before
+ * and window on the spot (sched_current_moved). Every check comes before
  * the first change, so a failing XCall changes nothing.
  */
 #include <bastion/syscall.h>
 #include "kernel/core/xcall.h"
+#include "kernel/core/asid.h"
 #include "kernel/core/sched.h"
 #include "kernel/core/syscall.h"
 #include "kernel/object/linkstack.h"
@@ -40,8 +41,8 @@ static int free_stack(const struct xentry *e)
     return -1;
 }
 
-/* The entry the thread may call now, or 0 after failing the call. */
-static struct xentry *callable_entry(struct tcb *t, uint64_t n)
+/* The entry the thread may call now (*identity: its address space's), or 0 after failing the call. */
+static struct xentry *callable_entry(struct tcb *t, uint64_t n, uint64_t *identity)
 {
     if (cap_is_null(&t->xentry_table.cap) || cap_is_null(&t->link_stack.cap)) {
         fail(t, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0);
@@ -56,7 +57,7 @@ static struct xentry *callable_entry(struct tcb *t, uint64_t n)
         fail(t, BST_E_RIGHTS, ARG_ENTRY, 0, 0);
     else if (!e->valid)
         fail(t, BST_E_INVALID_CAP, ARG_ENTRY, 0, 0);
-    else if (!xentry_live_root(&t->xentry_table.cap, (unsigned)n))
+    else if (!(*identity = xentry_live_identity(&t->xentry_table.cap, (unsigned)n)))
         fail(t, BST_E_PARTNER_GONE, ARG_ENTRY, 0, 0);
     else
         return e;
@@ -81,11 +82,13 @@ static bool callee_view(struct tcb *t, uint64_t mask, uint64_t *view)
     return false;
 }
 
-void xcall(struct tcb *t, uint64_t n, uint64_t mask, const uint64_t words[4])
+/* ---- the general path: every check with its error, then the call */
+
+static void xcall_checked(struct tcb *t, uint64_t n, uint64_t mask, const uint64_t words[4])
 {
-    uint64_t view;
+    uint64_t view, identity;
     int stack;
-    struct xentry *e = callable_entry(t, n);
+    struct xentry *e = callable_entry(t, n, &identity);
     if (!e || !callee_view(t, mask, &view))
         return;
     if (t->call_depth >= link_stack_capacity(t)) {
@@ -109,10 +112,10 @@ void xcall(struct tcb *t, uint64_t n, uint64_t mask, const uint64_t words[4])
     uint64_t view_size = view ? 1ull << bst_relay_mask_bits(view) : 0;
     arch_call_enter(&t->context, e->entry_point, e->stack_base + (uint64_t)(stack + 1) * e->stack_size, words,
                     view_addr, view_size);
-    sched_current_moved(t); /* the callee's address space, its window */
+    sched_current_moved(t, identity); /* the callee's address space, its window */
 }
 
-void xret(struct tcb *t, const uint64_t results[4])
+static void xret_checked(struct tcb *t, const uint64_t results[4])
 {
     static const struct bst_error_detail none = {.argument = BST_ARG_NONE, .syscall = BST_SYS_XRET};
     if (!t->call_depth) {
@@ -120,4 +123,89 @@ void xret(struct tcb *t, const uint64_t results[4])
         return;
     }
     link_stack_return(t, BST_OK, results, &none);
+}
+
+/*
+ * ---- the fast path: the same checks without their reports, in the order
+ * of the data they read, and the same effect. Anything it does not expect
+ * (an error to report, a caller to unwind past) goes to the general path,
+ * which re-checks from the start: the fast path has changed nothing then.
+ */
+
+/* The identity of a live address space cap, from its hint alone (the general path searches). */
+static uint64_t live_identity(const struct cap *vspace)
+{
+    return !cap_is_null(vspace) && asid_root(vspace->w3) == vspace->paddr ? vspace->w3 : ASID_NONE;
+}
+
+static bool xcall_fast(struct tcb *t, uint64_t n, uint64_t mask, const uint64_t words[4])
+{
+    const struct cap *table_cap = &t->xentry_table.cap, *stack_cap = &t->link_stack.cap;
+    uint32_t depth = t->call_depth;
+    if (n >= BST_XENTRY_COUNT || cap_is_null(table_cap) || cap_is_null(stack_cap) ||
+        depth + 1 >= 1u << cap_size_bits(stack_cap))
+        return false;
+    struct xentry_table *table = xentry_table_of(table_cap);
+    uint64_t bits = depth ? table->entry[link_stack_record(t, depth)->entry].onward : table_cap->w2;
+    struct xentry *e = &table->entry[n];
+    unsigned stack = (unsigned)__builtin_ctzll(~e->busy | (1ull << 63));
+    const struct cap *vspace = &xentry_vspace(table_cap, (unsigned)n)->cap;
+    uint64_t identity = live_identity(vspace);
+    const struct relay_segment *s = relay_segment_of(t);
+    uint64_t view = 0, min, max;
+    if (mask == BST_RELAY_MASK_ALL && s)
+        view = t->relay_view; /* the usual case, without the sub-range arithmetic */
+    else if (mask && (!s || relay_view_narrow(s, t->relay_view, mask, &view, &min, &max) != BST_OK))
+        return false;
+    if (!((bits >> n) & 1) || !e->valid || stack >= e->max_nesting || identity == ASID_NONE)
+        return false;
+    struct link_record *r = link_stack_record(t, depth + 1);
+    arch_call_save(&t->context, &r->caller);
+    r->caller_view = t->relay_view;
+    r->entry = (uint32_t)n;
+    r->stack_slot = stack;
+    e->busy |= 1ull << stack;
+    t->call_depth = depth + 1;
+    t->relay_view = view;
+    t->cspace_now = xentry_cspace(table_cap, (unsigned)n);
+    t->vspace_now = xentry_vspace(table_cap, (unsigned)n);
+    arch_call_enter(&t->context, e->entry_point, e->stack_base + (stack + 1) * e->stack_size, words,
+                    view ? BST_RELAY_WINDOW_BASE + bst_relay_mask_offset(view) : 0,
+                    view ? 1ull << bst_relay_mask_bits(view) : 0);
+    sched_current_moved(t, identity);
+    return true;
+}
+
+static bool xret_fast(struct tcb *t, const uint64_t results[4])
+{
+    const struct cap *table_cap = &t->xentry_table.cap, *stack_cap = &t->link_stack.cap;
+    uint32_t depth = t->call_depth;
+    if (!depth || cap_is_null(table_cap) || cap_is_null(stack_cap))
+        return false;
+    struct link_record *r = link_stack_record(t, depth);
+    struct slot *cspace = depth > 1 ? xentry_cspace(table_cap, link_stack_record(t, depth - 1)->entry) : &t->cspace_root;
+    struct slot *vspace = depth > 1 ? xentry_vspace(table_cap, link_stack_record(t, depth - 1)->entry) : &t->vspace_root;
+    uint64_t identity = live_identity(&vspace->cap);
+    if (identity == ASID_NONE)
+        return false; /* the caller's address space is gone (or its hint is stale): unwind in general */
+    xentry_table_of(table_cap)->entry[r->entry].busy &= ~(1ull << r->stack_slot);
+    t->call_depth = depth - 1;
+    t->relay_view = r->caller_view;
+    t->cspace_now = cspace;
+    t->vspace_now = vspace;
+    arch_call_return(&t->context, &r->caller, BST_OK, results);
+    sched_current_moved(t, identity);
+    return true;
+}
+
+void xcall(struct tcb *t, uint64_t n, uint64_t mask, const uint64_t words[4])
+{
+    if (!xcall_fast(t, n, mask, words))
+        xcall_checked(t, n, mask, words);
+}
+
+void xret(struct tcb *t, const uint64_t results[4])
+{
+    if (!xret_fast(t, results))
+        xret_checked(t, results);
 }

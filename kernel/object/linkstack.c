@@ -42,10 +42,12 @@ static void act_in(struct tcb *t, const struct cap *table, const struct cap *sta
 {
     if (t->call_depth) {
         uint32_t n = record_in(stack, t->call_depth)->entry;
-        t->call_cspace = xentry_cspace(table, n);
-        t->call_vspace = xentry_vspace(table, n);
-    }
-    tcb_refresh_cached(t);
+        t->cspace_now = xentry_cspace(table, n);
+        t->vspace_now = xentry_vspace(table, n);
+    } else {
+        t->cspace_now = &t->cspace_root;
+        t->vspace_now = &t->vspace_root;
+    } /* vspace_paddr follows when the thread next runs, or at once for the current one (resumed) */
 }
 
 void link_stack_enter(struct tcb *t) { act_in(t, &t->xentry_table.cap, &t->link_stack.cap); }
@@ -62,12 +64,17 @@ static void pop(struct tcb *t, const struct cap *table, const struct cap *stack,
     act_in(t, table, stack);
 }
 
-static bool caller_gone(const struct tcb *t, const struct cap *table, const struct cap *stack)
+/* The identity of the address space the thread is back in: 0 when its own (looked up if needed), ASID_GONE if dead. */
+#define ASID_GONE UINT64_MAX
+static uint64_t caller_identity(const struct tcb *t, const struct cap *table, const struct cap *stack)
 {
-    return t->call_depth && !xentry_live_root(table, record_in(stack, t->call_depth)->entry);
+    if (!t->call_depth)
+        return 0;
+    uint64_t identity = xentry_live_identity(table, record_in(stack, t->call_depth)->entry);
+    return identity ? identity : ASID_GONE;
 }
 
-static void resumed(struct tcb *t, uint64_t error, const struct bst_error_detail *detail)
+static void resumed(struct tcb *t, uint64_t error, const struct bst_error_detail *detail, uint64_t identity)
 {
     if (error != BST_OK) {
         struct bst_error_detail d = *detail;
@@ -75,7 +82,7 @@ static void resumed(struct tcb *t, uint64_t error, const struct bst_error_detail
         exchange_write_error(t, &d);
     }
     if (t == sched_current() && t->state == THREAD_RUNNING)
-        sched_current_moved(t); /* its address space, its window (a dying thread runs nowhere) */
+        sched_current_moved(t, identity); /* its address space, its window (a dying thread runs nowhere) */
 }
 
 static const uint64_t no_results[4];
@@ -85,11 +92,12 @@ static void return_from(struct tcb *t, const struct cap *table, const struct cap
 {
     static const struct bst_error_detail gone = {.argument = BST_ARG_NONE, .syscall = BST_SYS_XCALL};
     pop(t, table, stack, error, results);
-    for (; caller_gone(t, table, stack); detail = &gone) {
+    uint64_t identity;
+    for (; (identity = caller_identity(t, table, stack)) == ASID_GONE; detail = &gone) {
         error = BST_E_PARTNER_GONE;
         pop(t, table, stack, error, no_results);
     }
-    resumed(t, error, detail);
+    resumed(t, error, detail, identity);
 }
 
 void link_stack_return(struct tcb *t, uint64_t error, const uint64_t results[4], const struct bst_error_detail *detail)
@@ -100,7 +108,7 @@ void link_stack_return(struct tcb *t, uint64_t error, const uint64_t results[4],
 void link_stack_unwind_fault(struct tcb *t, const struct fault_info *fault)
 {
     const struct cap *table = &t->xentry_table.cap, *stack = &t->link_stack.cap;
-    bool gone = !xentry_live_root(table, record_in(stack, t->call_depth)->entry);
+    bool gone = !xentry_live_identity(table, record_in(stack, t->call_depth)->entry);
     struct bst_error_detail d = {.argument = fault->vector, .min = fault->address, .max = fault->ip,
                                  .syscall = BST_SYS_XCALL};
     log_debug("xcall: thread '%s' %s in a callee at rip %#llx: the call unwinds to its caller", t->name,
@@ -115,12 +123,14 @@ void link_stack_unwind_all(struct tcb *t, const struct cap *table, const struct 
         return;
     if (cap_is_null(table) || cap_is_null(stack)) {
         t->call_depth = 0; /* not reached: each binding's deletion unwinds while the other is there */
+        t->cspace_now = &t->cspace_root;
+        t->vspace_now = &t->vspace_root;
         tcb_refresh_cached(t);
         return;
     }
     while (t->call_depth)
         pop(t, table, stack, BST_E_PARTNER_GONE, no_results);
-    resumed(t, BST_E_PARTNER_GONE, &gone);
+    resumed(t, BST_E_PARTNER_GONE, &gone, 0);
 }
 
 /* ---- TCB_SetRelay */

@@ -139,6 +139,34 @@ void relay_follow(struct tcb *t)
         arch_relay_window_set(root, 0); /* another thread's view, or a stale one: not this thread's */
 }
 
+/*
+ * XCall and XRet: the current thread t moved from root `from` (where it ran,
+ * alive) to t->vspace_paddr, whose ASID identity is `to_identity` (0: look it
+ * up if needed). The known roots spare relay_follow's checks: one entry
+ * emptied, one filled, no flush (the caller loads CR3 afterwards).
+ */
+void relay_hand_over(struct tcb *t, uint64_t from, uint64_t to_identity)
+{
+    uint64_t to = t->vspace_paddr;
+    struct relay_segment *s = relay_segment_of(t);
+    uint64_t want = s && t->relay_view ? s->tables.top : 0;
+    if (want && t->relay_view != s->shown)
+        show_view(s, t->relay_view);
+    if (s && s->mapped_root == from && from) {
+        arch_relay_window_write(from, 0);
+        s->mapped_root = 0;
+    } else if (s && s->mapped_root) {
+        unplace(s);
+    }
+    if (!to || arch_relay_window(to) == want)
+        return;
+    arch_relay_window_write(to, want); /* someone else's view, if not ours: not the moving thread's */
+    if (!want)
+        return;
+    s->mapped_root = to;
+    s->mapped_identity = to_identity ? to_identity : asid_of_root(to, tcb_vspace_slot(t)->cap.w3);
+}
+
 /* The segment leaves its owner: out of every window, back to its whole view for the next owner. */
 static void detach(struct relay_segment *s)
 {

@@ -42,12 +42,11 @@ enum bst_error relay_view_narrow(const struct relay_segment *s, uint64_t from, u
  * root's window shows the segment. Also the check on every switch.
  */
 void relay_follow(struct tcb *t);
-/* On every switch to t: nothing to do when t sees no segment and its root's window is empty. */
-static inline void relay_switch_to(struct tcb *t)
-{
-    if (t->relay_view || arch_relay_window_filled(t->vspace_paddr))
-        relay_follow(t);
-}
+/* XCall, XRet: the current thread t moved from root `from`; to_identity is its new root's ASID identity
+ * (0: unknown). */
+void relay_hand_over(struct tcb *t, uint64_t from, uint64_t to_identity);
+/* On every switch to t: nothing to check when t sees no segment and no window is filled anywhere. */
+static inline bool relay_window_involved(const struct tcb *t) { return t->relay_view || arch_relay_windows_filled; }
 /* Deletion hooks: a segment cap left its slot; a thread dies. */
 void relay_segment_cap_deleted(const struct cap *cap, const struct slot *slot, bool final);
 void relay_thread_finalise(struct tcb *t);

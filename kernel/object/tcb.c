@@ -40,6 +40,8 @@ void tcb_init(struct tcb *tcb, const char *name, uint8_t priority)
     tcb->priority = priority;
     tcb->timeslice_left = TCB_DEFAULT_TIMESLICE;
     tcb->state = THREAD_INACTIVE;
+    tcb->cspace_now = &tcb->cspace_root; /* its own spaces until it makes an XCall */
+    tcb->vspace_now = &tcb->vspace_root;
     /* Ring 3 selectors and interrupts on from the start; rip 0 faults until registers are written. */
     arch_context_init_user(&tcb->context, 0, 0, 0, 0);
     arch_fpu_reset(tcb); /* FCW 0x37f, MXCSR 0x1f80, all registers zero: never another's state */

@@ -52,8 +52,8 @@ struct tcb {
     struct slot link_stack;        /* where its XCalls push their linkage records */
     uint64_t vspace_paddr;         /* page-table root it runs in: cached from vspace_root, or the callee's */
     uint64_t relay_view;           /* the part of its segment it sees now (a relay mask; 0: none) */
-    struct slot *call_cspace;      /* inside an XCall (call_depth > 0): the callee entry's CSpace */
-    struct slot *call_vspace;      /* and its address space, both slots of the entry table */
+    struct slot *cspace_now;       /* where it acts: &cspace_root, or inside an XCall the callee */
+    struct slot *vspace_now;       /* entry's slots in the entry table (one load on every switch) */
     uint32_t call_depth;           /* XCalls in flight: records on the link stack */
     uint64_t exchange_uaddr;
     enum thread_state state;
@@ -90,14 +90,8 @@ _Static_assert((1u << BST_TCB_SIZE_BITS) % _Alignof(struct arch_fpu_state) == 0,
  * the running thread's root switches it away at once (pagetable.c).
  */
 /* Where the thread acts now: its own spaces, or the callee's while inside an XCall. */
-static inline const struct slot *tcb_vspace_slot(const struct tcb *tcb)
-{
-    return tcb->call_depth ? tcb->call_vspace : &tcb->vspace_root;
-}
-static inline const struct cap *tcb_cspace(const struct tcb *tcb)
-{
-    return tcb->call_depth ? &tcb->call_cspace->cap : &tcb->cspace_root.cap;
-}
+static inline const struct slot *tcb_vspace_slot(const struct tcb *tcb) { return tcb->vspace_now; }
+static inline const struct cap *tcb_cspace(const struct tcb *tcb) { return &tcb->cspace_now->cap; }
 
 static inline void tcb_refresh_cached(struct tcb *tcb)
 {

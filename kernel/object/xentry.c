@@ -22,10 +22,10 @@ _Static_assert(BST_XENTRY_COUNT == 64, "one call bit per entry in a 64-bit word"
 struct xentry_table *xentry_table_of(const struct cap *c) { return arch_phys_to_virt(c->paddr); }
 struct slot *xentry_slots(const struct cap *c) { return arch_phys_to_virt(c->paddr + SLOTS_OFFSET); }
 
-uint64_t xentry_live_root(const struct cap *table, unsigned n)
+uint64_t xentry_live_identity(const struct cap *table, unsigned n)
 {
     const struct cap *vs = &xentry_vspace(table, n)->cap;
-    return !cap_is_null(vs) && asid_of_root(vs->paddr, vs->w3) != ASID_NONE ? vs->paddr : 0;
+    return cap_is_null(vs) ? ASID_NONE : asid_of_root(vs->paddr, vs->w3);
 }
 
 static uint64_t bit(unsigned n) { return 1ull << n; }

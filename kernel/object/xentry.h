@@ -35,8 +35,8 @@ struct xentry_table *xentry_table_of(const struct cap *c); /* a table or an XEnt
 struct slot *xentry_slots(const struct cap *c);             /* the table's XENTRY_TABLE_SLOTS slots */
 static inline struct slot *xentry_cspace(const struct cap *c, unsigned n) { return &xentry_slots(c)[2 * n]; }
 static inline struct slot *xentry_vspace(const struct cap *c, unsigned n) { return &xentry_slots(c)[2 * n + 1]; }
-/* The live root of entry n's address space and its identity hint, 0 if it was destroyed. */
-uint64_t xentry_live_root(const struct cap *table, unsigned n);
+/* The ASID identity of entry n's address space, 0 (ASID_NONE) if it was destroyed. */
+uint64_t xentry_live_identity(const struct cap *table, unsigned n);
 
 enum bst_error xentry_table_invoke(struct invocation *inv);
 enum bst_error xentry_invoke(struct invocation *inv);

@@ -126,6 +126,8 @@ void env_boot(unsigned radix)
     env_events_clear();
 
     env_caller = (struct tcb *)env_mem(ENV_TCB_PADDR);
+    env_caller->cspace_now = &env_caller->cspace_root; /* as tcb_init does */
+    env_caller->vspace_now = &env_caller->vspace_root;
     snprintf(env_caller->name, sizeof(env_caller->name), "root");
     env_caller->state = THREAD_RUNNING;
     env_caller->exchange_uaddr = BST_ROOT_EXCHANGE_ADDR;

@@ -35,6 +35,10 @@ void arch_idle(void) { longjmp(left_kernel, IDLE); }
 bool kernel_exit_when_idle; /* tests never ask the kernel to power off */
 void ioport_follow(const struct tcb *t) { (void)t; } /* no I/O ports on the host */
 void relay_follow(struct tcb *t) { (void)t; }        /* no relay windows either */
+unsigned arch_relay_windows_filled;
+void arch_vspace_switch(uint64_t root) { (void)root; }
+void arch_vspace_load(uint64_t root) { (void)root; }
+void relay_hand_over(struct tcb *t, uint64_t from, uint64_t to_identity) { (void)t, (void)from, (void)to_identity; }
 void arch_shutdown(uint64_t status)
 {
     fprintf(stderr, "arch_shutdown(%llu) called in a scheduler test\n", (unsigned long long)status);
@@ -67,6 +71,8 @@ static struct tcb *thread(unsigned i, uint8_t priority)
     t->priority = priority;
     t->state = THREAD_RUNNING;
     t->timeslice_left = SCHED_TIMESLICE_TICKS;
+    t->cspace_now = &t->cspace_root; /* as tcb_init (object/tcb.c) */
+    t->vspace_now = &t->vspace_root;
     snprintf(t->name, sizeof(t->name), "t%u", i);
     return t;
 }

@@ -113,6 +113,9 @@ bst_cptr_t bst_largest_boot_untyped(void);
 
 /* Errors as text, for reports. */
 const char *bst_error_name(uint64_t error);
+/* Prints "<who>: <what> failed: <error> (argument, min-max)" from the exchange frame's detail when
+ * error is not BST_OK; returns error. */
+uint64_t bst_report_failure(const char *who, const char *what, uint64_t error);
 
 static inline uint64_t bst_rdtsc(void)
 {

@@ -168,6 +168,15 @@ int bst_printf(const char *format, ...)
     return n;
 }
 
+uint64_t bst_report_failure(const char *who, const char *what, uint64_t error)
+{
+    if (error != BST_OK)
+        bst_printf("%s: %s failed: %s (argument %lld, %llu-%llu)\n", who, what, bst_error_name(error),
+                   (long long)bst_exchange->error.argument, (unsigned long long)bst_exchange->error.min,
+                   (unsigned long long)bst_exchange->error.max);
+    return error;
+}
+
 const char *bst_error_name(uint64_t error)
 {
     static const char *const names[BST_E_COUNT] = {

@@ -17,8 +17,6 @@ struct arch_fpu_state {
     _Alignas(64) uint8_t bytes[ARCH_FPU_AREA_SIZE];
 };
 
-/* The relay window is slot 511 - 256 of a root: user half, last entry (mmu.c checks the layout). */
-#define ARCH_RELAY_WINDOW_SLOT 255
 /* What an XCall keeps of its caller to resume it (core/xcall.c): 9 words of a link record. */
 struct arch_call_frame {
     uint64_t rip, rsp, rflags, rbx, rbp, r12, r13, r14, r15;

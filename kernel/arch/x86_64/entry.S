@@ -33,6 +33,16 @@
     pushq %r15
 .endm
 
+/* The registers C keeps for its caller, into the context at ctx (the syscall entry leaves them out). */
+.macro SAVE_CALLEE_SAVED ctx
+    movq %rbx, CTX_RBX(\ctx)
+    movq %rbp, CTX_RBP(\ctx)
+    movq %r12, CTX_R12(\ctx)
+    movq %r13, CTX_R13(\ctx)
+    movq %r14, CTX_R14(\ctx)
+    movq %r15, CTX_R15(\ctx)
+.endm
+
 .macro RESTORE_GPRS
     popq %r15
     popq %r14
@@ -131,23 +141,13 @@ syscall_entry:
  * of them, so the context is complete before C runs, and the exit restores
  * all of it.
  */
-5:  movq %rbx, CTX_RBX(%r11)
-    movq %rbp, CTX_RBP(%r11)
-    movq %r12, CTX_R12(%r11)
-    movq %r13, CTX_R13(%r11)
-    movq %r14, CTX_R14(%r11)
-    movq %r15, CTX_R15(%r11)
-    call syscall_handle
+5:  SAVE_CALLEE_SAVED %r11
+    call syscall_handle_xcall
     addq $16, %rsp                   /* the call number and context slots */
     jmp arch_exit_to_user
 syscall_switched:
     /* The old thread's callee-saved registers are still live: complete its context. */
-    movq %rbx, CTX_RBX(%rdi)
-    movq %rbp, CTX_RBP(%rdi)
-    movq %r12, CTX_R12(%rdi)
-    movq %r13, CTX_R13(%rdi)
-    movq %r14, CTX_R14(%rdi)
-    movq %r15, CTX_R15(%rdi)
+    SAVE_CALLEE_SAVED %rdi
     jmp arch_exit_to_user
 
 /*

@@ -184,7 +184,6 @@ void arch_vspace_activate(uint64_t root)
 uint64_t arch_vspace_user_end(void) { return RELAY_WINDOW_BASE; }
 _Static_assert(RELAY_WINDOW_BASE == BST_RELAY_WINDOW_BASE, "the ABI's relay window is the kernel's");
 _Static_assert(RELAY_WINDOW_BASE == (uint64_t)RELAY_WINDOW_SLOT << 39, "the window is one PML4 slot");
-_Static_assert(ARCH_RELAY_WINDOW_SLOT == RELAY_WINDOW_SLOT, "the inline check reads the window's slot");
 
 static uint64_t level_size(unsigned level) { return PAGE << (ARCH_VSPACE_INDEX_BITS * level); }
 static bool is_current(uint64_t root) { return (read_cr3() & PTE_ADDR_MASK) == root; }
@@ -281,6 +280,7 @@ void arch_vspace_clear_user(uint64_t root)
 {
     if (is_current(root))
         write_cr3(kernel_root); /* never run on a root whose page is about to be freed */
+    arch_relay_windows_filled -= table(root)[RELAY_WINDOW_SLOT] != 0;
     memset(table(root), 0, USER_PML4_ENTRIES * sizeof(uint64_t));
 }
 
@@ -312,12 +312,23 @@ void arch_relay_tables_show(const struct arch_relay_tables *t, uint64_t data, un
         leaves[i] = present ? (data + i * granule) | flags : 0;
 }
 
+unsigned arch_relay_windows_filled;
+
+void arch_relay_window_write(uint64_t root, uint64_t top)
+{
+    uint64_t *slot = &table(root)[RELAY_WINDOW_SLOT];
+    arch_relay_windows_filled += (top != 0) - (*slot != 0);
+    *slot = top ? relay_user_table(top) : 0;
+}
+
 void arch_relay_window_set(uint64_t root, uint64_t top)
 {
-    table(root)[RELAY_WINDOW_SLOT] = top ? relay_user_table(top) : 0;
+    arch_relay_window_write(root, top);
     if (is_current(root))
         write_cr3(read_cr3()); /* the window may have mapped up to 1 GiB */
 }
+
+void arch_vspace_load(uint64_t root) { write_cr3(root ? root : kernel_root); }
 
 uint64_t arch_relay_window(uint64_t root)
 {

@@ -118,17 +118,27 @@ void arch_call_save(const struct user_context *ctx, struct arch_call_frame *f)
                                   .r15 = ctx->r15};
 }
 
-/* Nothing of the caller's survives but what it passed: every other register is zero. */
+/*
+ * Nothing of the caller's survives but what it passed: every other register
+ * is zero. The entry point was checked at registration (a user address) and
+ * the exit enforces selectors and flags: no sanitising needed here. The
+ * callee leaves the kernel through iretq (vector 0), so rcx and r11 are 0
+ * too, not the rip and flags sysret would leave there.
+ */
 void arch_call_enter(struct user_context *ctx, uint64_t entry, uint64_t stack, const uint64_t words[4],
                      uint64_t view, uint64_t view_size)
 {
-    uint64_t vector = ctx->vector;
-    arch_context_init_user(ctx, entry, stack, words[0], words[1]);
+    memset(ctx, 0, offsetof(struct user_context, vector));
+    ctx->rdi = words[0];
+    ctx->rsi = words[1];
     ctx->rdx = words[2];
     ctx->r10 = words[3];
     ctx->r8 = view;
     ctx->r9 = view_size;
-    ctx->vector = vector; /* entered by syscall: the exit may use sysret (it restores every register) */
+    ctx->rip = entry;
+    ctx->rsp = stack;
+    ctx->rflags = RFLAGS_USER_ALWAYS;
+    ctx->vector = 0;
 }
 
 void arch_call_args(const struct user_context *ctx, uint64_t words[4])
@@ -139,10 +149,15 @@ void arch_call_args(const struct user_context *ctx, uint64_t words[4])
     words[3] = ctx->r10;
 }
 
+/*
+ * Every register is the caller's again or a result: rdi and rsi (XRet's
+ * result words 0 and 1, which also come back in rdx and r10) are cleared,
+ * rcx and r11 are the exit's. The frame was a sane context of the caller's.
+ */
 void arch_call_return(struct user_context *ctx, const struct arch_call_frame *f, uint64_t error,
                       const uint64_t results[4])
 {
-    memset(ctx, 0, offsetof(struct user_context, vector)); /* the callee's registers do not leak back */
+    ctx->rdi = ctx->rsi = ctx->rcx = ctx->r11 = 0;
     ctx->rip = f->rip;
     ctx->rsp = f->rsp;
     ctx->rflags = f->rflags;
@@ -157,7 +172,6 @@ void arch_call_return(struct user_context *ctx, const struct arch_call_frame *f,
     ctx->r10 = results[1];
     ctx->r8 = results[2];
     ctx->r9 = results[3];
-    context_sanitise(ctx, RFLAGS_THREAD_OWN);
 }
 
 void arch_syscall_args(const struct user_context *ctx, struct syscall_args *out)

@@ -30,14 +30,7 @@ enum { UT_A, UT_B, UT_C, UT_SEGMENT, ENDPOINT, TABLE, LINK_STACK, SEGMENT, XENTR
 static bst_cptr_t slot(unsigned n) { return bst_bootinfo->empty_first_slot + n; }
 
 /* Prints a failed step with the kernel's detail; returns e. */
-static uint64_t step(const char *what, uint64_t e)
-{
-    if (e != BST_OK)
-        bst_printf("relay-chain: %s failed: %s (argument %lld, %llu-%llu)\n", what, bst_error_name(e),
-                   (long long)bst_exchange->error.argument, (unsigned long long)bst_exchange->error.min,
-                   (unsigned long long)bst_exchange->error.max);
-    return e;
-}
+static uint64_t step(const char *what, uint64_t e) { return bst_report_failure("relay-chain", what, e); }
 
 static uint64_t retype(bst_cptr_t ut, uint64_t type, uint64_t bits, unsigned at)
 {
