@@ -1040,9 +1040,10 @@ CASE(relay_revoke_between_calls)
     CHECK(xcall(1, ALL, OP_REPORT, 1, 0, res) == BST_OK && res[0] == 2);
     CHECK(bst_cnode_delete(ROOT, X(1), ROOT_DEPTH) == BST_OK);
     CHECK_FAILS(xcall(1, ALL, OP_REPORT, 1, 0, res), BST_E_INVALID_CAP, 0);
-    /* Deleting the segment cap detaches it as well. */
+    /* Deleting one segment cap does not detach: the binding is a copy of its own (as in seL4, docs/relay.md),
+     * so the segment still travels; revoking (above) is what ends it. */
     CHECK(bst_cnode_delete(ROOT, SEG, ROOT_DEPTH) == BST_OK);
-    CHECK_FAILS(xcall(2, ALL, OP_REPORT, 1, 0, res), BST_E_ILLEGAL_OPERATION, 1);
+    CHECK(xcall(2, ALL, OP_REPORT, 1, 0, res) == BST_OK && res[0] == 2 && res[1] == WINDOW);
     return 0;
 }
 
