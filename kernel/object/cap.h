@@ -83,7 +83,7 @@ static inline bool cap_same_object(const struct cap *a, const struct cap *b)
     /* Sizes matter for Untyped: a child Untyped may start where its parent does. */
     return cap_type(a) == cap_type(b) && a->paddr == b->paddr && !cap_is_null(a) &&
            cap_size_bits(a) == cap_size_bits(b) && (a->paddr != 0 || a->w2 == b->w2) &&
-           (cap_type(a) != BST_OBJ_XENTRY || a->w2 == b->w2); /* entries of one table share its address */
+           (cap_type(a) != BST_OBJ_XENTRY || (a->w2 == b->w2 && a->w3 == b->w3)); /* entry and registration */
 }
 
 const char *cap_type_name(enum bst_object_type type);

@@ -118,11 +118,13 @@ static enum bst_error xentry_register(struct invocation *inv)
     if (!cap_is_null(&dest->cap))
         return inv_fail(inv, BST_E_DELETE_FIRST, A_ROOT + 1, 0, 0, "destination slot is not empty");
     unsigned n = (unsigned)inv->mr[A_INDEX];
+    uint32_t generation = t->entry[n].generation + 1;
     t->entry[n] = (struct xentry){.entry_point = inv->mr[A_ENTRY], .stack_base = inv->mr[A_STACK_BASE],
                                   .stack_size = inv->mr[A_STACK_SIZE], .max_nesting = (uint8_t)inv->mr[A_NESTING],
-                                  .valid = true};
+                                  .valid = true, .generation = generation};
     struct cap x = cap_make(BST_OBJ_XENTRY, BST_RIGHTS_ALL, 0, inv->slot->cap.paddr);
     x.w2 = n;
+    x.w3 = generation;
     cap_set_flags(&x, CAP_FLAG_ORIGINAL);
     dest->cap = x;
     cdt_insert_child(inv->slot, dest);
@@ -140,6 +142,12 @@ enum bst_error xentry_table_invoke(struct invocation *inv)
 }
 
 /* ---- XEntry caps: unregister, grant and revoke service */
+
+/* The cap names the entry's current registration (not an earlier one of its number). */
+static bool registration_of(const struct cap *x, const struct xentry_table *t)
+{
+    return t->entry[x->w2].generation == x->w3;
+}
 
 static void unregister(struct xentry_table *t, unsigned n)
 {
@@ -165,7 +173,7 @@ static uint64_t *target_bits(struct invocation *inv, const struct cap *xentry, e
     }
     if (cap_type(&s->cap) == BST_OBJ_XENTRY) {
         struct xentry_table *t = xentry_table_of(&s->cap);
-        if (s->cap.paddr == xentry->paddr && t->entry[s->cap.w2].valid)
+        if (s->cap.paddr == xentry->paddr && t->entry[s->cap.w2].valid && registration_of(&s->cap, t))
             return &t->entry[s->cap.w2].onward;
         *e = inv_fail(inv, BST_E_ILLEGAL_OPERATION, 0, 0, 0, "the target entry is in another table or unregistered");
         return 0;
@@ -183,7 +191,8 @@ static enum bst_error set_service(struct invocation *inv, bool grant)
     uint64_t *bits;
     if (!inv_has_args(inv, 1, &e))
         return e;
-    if (!t->entry[n].valid)
+    /* Revoking is clean-up: it works on an unregistered entry, so its number can be registered again. */
+    if (grant && !t->entry[n].valid)
         return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0, "the entry is not registered");
     if (!(bits = target_bits(inv, x, &e)))
         return e;
@@ -199,6 +208,9 @@ enum bst_error xentry_invoke(struct invocation *inv)
 {
     struct xentry_table *t = xentry_table_of(&inv->slot->cap);
     unsigned n = (unsigned)inv->slot->cap.w2;
+    if (!registration_of(&inv->slot->cap, t))
+        return inv_fail(inv, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0,
+                        "a cap of an earlier registration of this number: it controls nothing now");
     switch (inv->label) {
     case BST_XENTRY_UNREGISTER:
         if (!t->entry[n].valid)
@@ -227,7 +239,7 @@ void xentry_table_finalise(const struct cap *cap)
 void xentry_cap_deleted(const struct cap *cap, bool final)
 {
     struct xentry_table *t = xentry_table_of(cap);
-    if (final && t->entry[cap->w2].valid)
+    if (final && t->entry[cap->w2].valid && registration_of(cap, t))
         unregister(t, (unsigned)cap->w2);
 }
 

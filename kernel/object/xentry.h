@@ -6,7 +6,9 @@
  * in its TCB (a binding that dies with that cap), an entry's own ("onward":
  * what code running inside it may call) are in the entry. `grants` counts
  * the call bits set for a number anywhere, so a number is registered again
- * only when no old bit can reach the new entry.
+ * only when no old bit can reach the new entry; and each registration has a
+ * generation, so an XEntry cap from an earlier one (word 3) is stale and
+ * controls nothing of the new one.
  */
 #ifndef BASTION_OBJECT_XENTRY_H
 #define BASTION_OBJECT_XENTRY_H
@@ -19,6 +21,7 @@ struct xentry {
     uint64_t busy;    /* stack slots of the calls in flight */
     uint64_t onward;  /* call bits of code running inside this entry */
     uint32_t grants;  /* call bits set for this number (threads' and entries') */
+    uint32_t generation; /* of the registration: an XEntry cap names it in word 3 */
     uint8_t max_nesting;
     bool valid;
 };

@@ -663,19 +663,29 @@ CASE(relay_register_errors)
     /*
      * Unregistered, but a thread still holds the call bit the earlier
      * registration granted: the number waits until no bit is left. The
-     * unregistered entry's cap revokes nothing any more; the thread drops its
-     * bits when it is bound to another table.
+     * unregistered entry's cap grants nothing but can still revoke (clean-up);
+     * a thread also drops its bits when it is bound to another table.
      */
     CHECK(bst_tcb_set_relay(BST_CAP_ROOT_TCB, TABLE, LINK) == BST_OK);
     CHECK(grant(X(0)) == BST_OK);
     CHECK(bst_xentry_unregister(X(0)) == BST_OK);
     CHECK_FAILS(reg(good_desc(0), X(4)), BST_E_DELETE_FIRST, 0);
     CHECK(cap_info(X(4)).type == BST_OBJ_NULL);
+    CHECK_FAILS(grant(X(0)), BST_E_ILLEGAL_OPERATION, BST_ARG_NONE);
+    CHECK(bst_xentry_revoke_service(X(0), BST_CAP_ROOT_TCB) == BST_OK);
+    CHECK(reg(good_desc(0), X(4)) == BST_OK);
+    /* X(0) names the earlier registration of number 0: it controls nothing of the new one. */
+    CHECK_FAILS(grant(X(0)), BST_E_ILLEGAL_OPERATION, BST_ARG_NONE);
+    CHECK_FAILS(bst_xentry_unregister(X(0)), BST_E_ILLEGAL_OPERATION, BST_ARG_NONE);
     CHECK_FAILS(bst_xentry_revoke_service(X(0), BST_CAP_ROOT_TCB), BST_E_ILLEGAL_OPERATION, BST_ARG_NONE);
+    CHECK(grant(X(4)) == BST_OK && bst_xentry_revoke_service(X(4), BST_CAP_ROOT_TCB) == BST_OK);
+    /* Rebinding the thread to another table drops its bits too. */
+    CHECK(grant(X(4)) == BST_OK && bst_xentry_unregister(X(4)) == BST_OK);
+    CHECK_FAILS(reg(good_desc(0), X(5)), BST_E_DELETE_FIRST, 0);
     CHECK(make(BST_OBJ_XENTRY_TABLE, 0, TABLE2) == BST_OK);
     CHECK(bst_tcb_set_relay(BST_CAP_ROOT_TCB, TABLE2, LINK) == BST_OK);
-    CHECK(reg(good_desc(0), X(4)) == BST_OK);
-    CHECK(bst_tcb_set_relay(BST_CAP_ROOT_TCB, TABLE, LINK) == BST_OK && grant(X(4)) == BST_OK);
+    CHECK(reg(good_desc(0), X(5)) == BST_OK);
+    CHECK(bst_tcb_set_relay(BST_CAP_ROOT_TCB, TABLE, LINK) == BST_OK && grant(X(5)) == BST_OK);
     CHECK(got_in_bare(0));
     return 0;
 }
@@ -758,6 +768,8 @@ static const char *xcall_mask_errors(uint64_t size, uint64_t *v)
         0x1000 | 13,                   /* offset not aligned to the size */
         0x4000 | 12,                   /* past the end */
         0x1000,                        /* size bits 0 */
+        0xfffffffffffff000ull | 12,    /* an offset whose end wraps past 2^64 */
+        0xffffffffffffc000ull | 14,
     };
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         CHECK_FAILS(xcall(0, bad[i], OP_STEP, *v, 0, res), BST_E_RANGE, 1);
