@@ -158,13 +158,16 @@ void relay_hand_over(struct tcb *t, uint64_t from, uint64_t to_identity)
     } else if (s && s->mapped_root) {
         unplace(s);
     }
+    uint64_t identity = want && !to_identity ? asid_of_root(to, tcb_vspace_slot(t)->cap.w3) : to_identity;
+    if (want && identity == ASID_NONE)
+        want = 0; /* a root without an ASID runs nothing: never show the segment where no unplace could find it */
     if (!to || arch_relay_window(to) == want)
         return;
     arch_relay_window_write(to, want); /* someone else's view, if not ours: not the moving thread's */
     if (!want)
         return;
     s->mapped_root = to;
-    s->mapped_identity = to_identity ? to_identity : asid_of_root(to, tcb_vspace_slot(t)->cap.w3);
+    s->mapped_identity = identity;
 }
 
 /* The segment leaves its owner: out of every window, back to its whole view for the next owner. */
