@@ -208,20 +208,6 @@ static void h_poll(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
     notification_syscall_poll(c, a0);
 }
 
-/* XCall and XRet: kernel/core/xcall.c. */
-static void h_xcall(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
-{
-    uint64_t words[4] = {a2, a3, a4, a5};
-    xcall(c, a0, a1, words);
-}
-
-static void h_xret(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
-{
-    (void)a4, (void)a5;
-    uint64_t results[4] = {a0, a1, a2, a3};
-    xret(c, results);
-}
-
 /* The null call does nothing at all: it measures kernel entry and exit (every build). */
 static void h_debug_null(struct tcb *c, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
@@ -243,7 +229,6 @@ static const syscall_fn handlers[HANDLER_COUNT] = {
     [BST_SYS_RECV] = h_recv,       [BST_SYS_NBRECV] = h_nbrecv, [BST_SYS_REPLY] = h_reply,
     [BST_SYS_REPLYRECV] = h_replyrecv, [BST_SYS_YIELD] = h_yield,
     [BST_SYS_SIGNAL] = h_signal,   [BST_SYS_WAIT] = h_wait,     [BST_SYS_POLL] = h_poll,
-    [BST_SYS_XCALL] = h_xcall,     [BST_SYS_XRET] = h_xret,
     [BST_SYS_DEBUG_NULL] = h_debug_null,
     [BST_SYS_DEBUG_PUTS... BST_SYS_DEBUG_LAST - 1] = h_debug,
 };
@@ -265,15 +250,18 @@ void syscall_handle(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t
     schedule(); /* cheap unless the ready queues changed */
 }
 
-/* XCall and XRet enter here (entry.S saved the whole context): neither changes the ready queues. */
+/*
+ * XCall and XRet enter here, never through syscall_handle (entry.S saved the
+ * whole context first; kernel/core/xcall.c). Neither changes the ready queues.
+ */
 void syscall_handle_xcall(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
                           uint64_t number)
 {
-    struct tcb *caller = sched_current();
+    const uint64_t xcall_words[4] = {a2, a3, a4, a5}, xret_results[4] = {a0, a1, a2, a3};
     if (number == BST_SYS_XCALL)
-        h_xcall(caller, a0, a1, a2, a3, a4, a5);
+        xcall(sched_current(), a0, a1, xcall_words);
     else
-        h_xret(caller, a0, a1, a2, a3, a4, a5);
+        xret(sched_current(), xret_results);
 }
 
 /*

@@ -82,6 +82,28 @@ static bool callee_view(struct tcb *t, uint64_t mask, uint64_t *view)
     return false;
 }
 
+/*
+ * Both paths end here once every check has passed: the linkage record, the
+ * callee's stack, registers and view, and the move into its address space.
+ */
+static void enter_callee(struct tcb *t, struct xentry *e, uint64_t n, unsigned stack, uint64_t view,
+                         uint64_t identity, const uint64_t words[4])
+{
+    struct link_record *r = link_stack_record(t, t->call_depth + 1);
+    arch_call_save(&t->context, &r->caller);
+    r->caller_view = t->relay_view;
+    r->entry = (uint32_t)n;
+    r->stack_slot = stack;
+    e->busy |= 1ull << stack;
+    t->call_depth++;
+    t->relay_view = view;
+    link_stack_enter(t);
+    arch_call_enter(&t->context, e->entry_point, e->stack_base + (stack + 1) * e->stack_size, words,
+                    view ? BST_RELAY_WINDOW_BASE + bst_relay_mask_offset(view) : 0,
+                    view ? 1ull << bst_relay_mask_bits(view) : 0);
+    sched_current_moved(t, identity); /* the callee's address space, its window */
+}
+
 /* ---- the general path: every check with its error, then the call */
 
 static void xcall_checked(struct tcb *t, uint64_t n, uint64_t mask, const uint64_t words[4])
@@ -99,20 +121,7 @@ static void xcall_checked(struct tcb *t, uint64_t n, uint64_t mask, const uint64
         fail(t, BST_E_NO_MEMORY, ARG_ENTRY, 0, e->max_nesting);
         return;
     }
-    struct link_record *r = link_stack_record(t, t->call_depth + 1);
-    arch_call_save(&t->context, &r->caller);
-    r->caller_view = t->relay_view;
-    r->entry = (uint32_t)n;
-    r->stack_slot = (uint32_t)stack;
-    e->busy |= 1ull << stack;
-    t->call_depth++;
-    t->relay_view = view;
-    link_stack_enter(t);
-    uint64_t view_addr = view ? BST_RELAY_WINDOW_BASE + bst_relay_mask_offset(view) : 0;
-    uint64_t view_size = view ? 1ull << bst_relay_mask_bits(view) : 0;
-    arch_call_enter(&t->context, e->entry_point, e->stack_base + (uint64_t)(stack + 1) * e->stack_size, words,
-                    view_addr, view_size);
-    sched_current_moved(t, identity); /* the callee's address space, its window */
+    enter_callee(t, e, n, (unsigned)stack, view, identity, words);
 }
 
 static void xret_checked(struct tcb *t, const uint64_t results[4])
@@ -159,20 +168,7 @@ static bool xcall_fast(struct tcb *t, uint64_t n, uint64_t mask, const uint64_t 
         return false;
     if (!((bits >> n) & 1) || !e->valid || stack >= e->max_nesting || identity == ASID_NONE)
         return false;
-    struct link_record *r = link_stack_record(t, depth + 1);
-    arch_call_save(&t->context, &r->caller);
-    r->caller_view = t->relay_view;
-    r->entry = (uint32_t)n;
-    r->stack_slot = stack;
-    e->busy |= 1ull << stack;
-    t->call_depth = depth + 1;
-    t->relay_view = view;
-    t->cspace_now = xentry_cspace(table_cap, (unsigned)n);
-    t->vspace_now = xentry_vspace(table_cap, (unsigned)n);
-    arch_call_enter(&t->context, e->entry_point, e->stack_base + (stack + 1) * e->stack_size, words,
-                    view ? BST_RELAY_WINDOW_BASE + bst_relay_mask_offset(view) : 0,
-                    view ? 1ull << bst_relay_mask_bits(view) : 0);
-    sched_current_moved(t, identity);
+    enter_callee(t, e, n, stack, view, identity, words);
     return true;
 }
 

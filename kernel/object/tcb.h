@@ -82,6 +82,10 @@ _Static_assert(sizeof(struct tcb) <= (1u << BST_TCB_SIZE_BITS), "TCB fits its ob
 /* TCBs are aligned to their size (Retype, root task), so the FPU area keeps its own alignment. */
 _Static_assert((1u << BST_TCB_SIZE_BITS) % _Alignof(struct arch_fpu_state) == 0, "FPU area alignment");
 
+/* Where the thread acts now: its own spaces, or the callee's while inside an XCall. */
+static inline const struct slot *tcb_vspace_slot(const struct tcb *tcb) { return tcb->vspace_now; }
+static inline const struct cap *tcb_cspace(const struct tcb *tcb) { return &tcb->cspace_now->cap; }
+
 /*
  * The cached address-space root, re-read from the TCB's own slot. That slot
  * holds a child of the cap the thread was configured with, so a revoke
@@ -89,10 +93,6 @@ _Static_assert((1u << BST_TCB_SIZE_BITS) % _Alignof(struct arch_fpu_state) == 0,
  * reach CR3. core/sched.c refreshes the thread it switches to, and deleting
  * the running thread's root switches it away at once (pagetable.c).
  */
-/* Where the thread acts now: its own spaces, or the callee's while inside an XCall. */
-static inline const struct slot *tcb_vspace_slot(const struct tcb *tcb) { return tcb->vspace_now; }
-static inline const struct cap *tcb_cspace(const struct tcb *tcb) { return &tcb->cspace_now->cap; }
-
 static inline void tcb_refresh_cached(struct tcb *tcb)
 {
     const struct cap *root = &tcb_vspace_slot(tcb)->cap;
