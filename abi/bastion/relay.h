@@ -18,8 +18,9 @@
  *   rsp = the top of its stack for this call, every other register 0.
  * XRet: rax = BST_SYS_XRET, rdi, rsi, rdx, r10 = result words 0-3. The caller
  * resumes after its XCall with rax = BST_OK, rdx, r10, r8, r9 = the result
- * words, and rbx, rbp, rsp, r12-r15 as they were; rcx and r11 are clobbered
- * (as by any system call). A failing XCall returns the error in rax (detail
+ * words, rdi = rsi = 0 (nothing of the callee's but its results comes back),
+ * and rbx, rbp, rsp, r12-r15 as they were; rcx and r11 are clobbered (as by
+ * any system call). A failing XCall returns the error in rax (detail
  * in the exchange frame) and changes nothing. If the callee faults, or its
  * address space or entry is destroyed while the call is in flight, the call
  * unwinds to the caller with BST_E_CALLEE_FAULT or BST_E_PARTNER_GONE.

@@ -144,6 +144,12 @@ void arch_relay_tables_show(const struct arch_relay_tables *t, uint64_t data, un
 void arch_relay_window_set(uint64_t root, uint64_t top);
 /* The same without the TLB flush: the caller loads CR3 next (arch_vspace_load). */
 void arch_relay_window_write(uint64_t root, uint64_t top);
+/*
+ * XCall and XRet's usual case, without the TLB flush (the caller loads CR3
+ * next): the window of root `from` shows top and that of `to` is empty; the
+ * entry moves from one to the other. False, and nothing written, otherwise.
+ */
+bool arch_relay_window_move(uint64_t from, uint64_t to, uint64_t top);
 uint64_t arch_relay_window(uint64_t root); /* the top table the window points at, 0 if empty */
 /* How many address spaces have a filled window: while none has, a switch has nothing to check. */
 extern unsigned arch_relay_windows_filled;
@@ -170,17 +176,11 @@ void arch_context_init_user(struct user_context *ctx, uint64_t entry, uint64_t s
 void arch_context_read(const struct user_context *ctx, uint64_t *words, unsigned count);
 void arch_context_write(struct user_context *ctx, const uint64_t *words, unsigned count);
 /*
- * XCall and XRet (core/xcall.c; registers as abi/bastion/relay.h says). Save
- * keeps the caller's return point and callee-saved registers; enter starts
- * the callee with only its arguments; args reads XRet's result words; return
- * resumes the caller from the frame with an error and four result words.
+ * XCall and XRet (core/xcall.c; registers as abi/bastion/relay.h says):
+ * arch_call_save, arch_call_enter, arch_call_results and arch_call_return
+ * are inline in the architecture's arch_types.h, because they sit on the
+ * XCall fast path.
  */
-void arch_call_save(const struct user_context *ctx, struct arch_call_frame *f);
-void arch_call_enter(struct user_context *ctx, uint64_t entry, uint64_t stack, const uint64_t words[4],
-                     uint64_t view, uint64_t view_size);
-void arch_call_args(const struct user_context *ctx, uint64_t words[4]);
-void arch_call_return(struct user_context *ctx, const struct arch_call_frame *f, uint64_t error,
-                      const uint64_t results[4]);
 
 /* True for an address in the user half (below BST_USER_ADDR_TOP). */
 bool arch_user_address_ok(uint64_t vaddr);

@@ -18,17 +18,11 @@
 
 #define ASID_LOW_MASK (ASID_POOL_ENTRIES - 1)
 #define ASID_MASK (ASID_COUNT - 1)
-#define PFN_BITS 40
+#define PFN_BITS ASID_PFN_BITS
 #define PFN_MASK ((1ull << PFN_BITS) - 1)
 #define GENERATION_MASK ((1ull << (64 - PFN_BITS)) - 1)
 
-struct pool_slot {
-    uint64_t paddr;    /* the pool's page, 0 when there is no pool */
-    unsigned next;     /* where the next search for a free entry starts */
-    unsigned free;     /* entries that can still be assigned */
-};
-
-static struct pool_slot pools[ASID_POOLS];
+struct asid_pool_slot asid_pools[ASID_POOLS];
 static struct asid_ports port_grants[ASID_COUNT]; /* entry 0 stays empty: ASID_NONE has no grants */
 static uint64_t generation;
 unsigned asid_port_ranges_total;
@@ -39,7 +33,7 @@ static bool reserved(unsigned high, unsigned low) { return high == 0 && low == 0
 
 static uint64_t *entries(unsigned high)
 {
-    return pools[high].paddr ? arch_phys_to_virt(pools[high].paddr) : 0;
+    return asid_pools[high].paddr ? arch_phys_to_virt(asid_pools[high].paddr) : 0;
 }
 
 static uint64_t entry_root(uint64_t e) { return (e & PFN_MASK) << 12; }
@@ -61,17 +55,17 @@ static uint64_t identity_of_asid(unsigned asid)
 unsigned asid_pool_free_index(void)
 {
     unsigned high = 0;
-    while (high < ASID_POOLS && pools[high].paddr)
+    while (high < ASID_POOLS && asid_pools[high].paddr)
         high++;
     return high;
 }
 
 void asid_pool_install(unsigned high, uint64_t paddr)
 {
-    pools[high] = (struct pool_slot){paddr, 0, ASID_POOL_ENTRIES - (high == 0)};
+    asid_pools[high] = (struct asid_pool_slot){paddr, 0, ASID_POOL_ENTRIES - (high == 0)};
 }
 
-unsigned asid_pool_free_count(unsigned high) { return high < ASID_POOLS ? pools[high].free : 0; }
+unsigned asid_pool_free_count(unsigned high) { return high < ASID_POOLS ? asid_pools[high].free : 0; }
 
 static void drop_grants(uint64_t asid)
 {
@@ -81,7 +75,7 @@ static void drop_grants(uint64_t asid)
 
 void asid_pool_remove(unsigned high, uint64_t paddr, void (*orphaned)(uint64_t root))
 {
-    if (high >= ASID_POOLS || pools[high].paddr != paddr || !paddr)
+    if (high >= ASID_POOLS || asid_pools[high].paddr != paddr || !paddr)
         return;
     uint64_t *e = entries(high);
     for (unsigned low = 0; low < ASID_POOL_ENTRIES; low++) {
@@ -90,14 +84,14 @@ void asid_pool_remove(unsigned high, uint64_t paddr, void (*orphaned)(uint64_t r
         orphaned(entry_root(e[low]));
         drop_grants((uint64_t)high << ASID_LOW_BITS | low);
     }
-    pools[high] = (struct pool_slot){0, 0, 0};
+    asid_pools[high] = (struct asid_pool_slot){0, 0, 0};
 }
 
 uint64_t asid_assign(unsigned high, uint64_t root)
 {
-    if (high >= ASID_POOLS || pools[high].free == 0 || root == 0)
+    if (high >= ASID_POOLS || asid_pools[high].free == 0 || root == 0)
         return ASID_NONE;
-    struct pool_slot *p = &pools[high];
+    struct asid_pool_slot *p = &asid_pools[high];
     uint64_t *e = entries(high);
     /* Bounded: at most 512 steps, and free says one is free. Round robin keeps a freed ASID unused longest. */
     while (e[p->next] != 0 || reserved(high, p->next))
@@ -110,15 +104,6 @@ uint64_t asid_assign(unsigned high, uint64_t root)
     return identity_of(high, low, e[low]);
 }
 
-uint64_t asid_root(uint64_t identity)
-{
-    unsigned high = high_of(identity), low = low_of(identity);
-    const uint64_t *e = entries(high);
-    if (!e || reserved(high, low) || !e[low] || entry_generation(e[low]) != identity >> ASID_BITS)
-        return 0;
-    return entry_root(e[low]);
-}
-
 void asid_release(uint64_t identity)
 {
     if (asid_root(identity) == 0)
@@ -126,7 +111,7 @@ void asid_release(uint64_t identity)
     unsigned high = high_of(identity);
     entries(high)[low_of(identity)] = 0;
     drop_grants(identity & ASID_MASK);
-    pools[high].free++;
+    asid_pools[high].free++;
 }
 
 uint64_t asid_of_root(uint64_t root, uint64_t hint)

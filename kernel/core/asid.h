@@ -42,8 +42,31 @@ unsigned asid_pool_free_count(unsigned high);
 uint64_t asid_assign(unsigned high, uint64_t root);
 /* The root's identity ends: caps that still name it become stale. */
 void asid_release(uint64_t identity);
-/* The live root with this identity, or 0 if it is gone. */
-uint64_t asid_root(uint64_t identity);
+/*
+ * The pool table (asid.c owns it): here only for asid_root, which the XCall
+ * fast path inlines. A pool entry is the root's page frame number (bits
+ * 0-39) and the generation it was assigned with (bits 40-63), 0 when free.
+ */
+#define ASID_PFN_BITS 40
+struct asid_pool_slot {
+    uint64_t paddr; /* the pool's page, 0 when there is no pool */
+    unsigned next;  /* where the next search for a free entry starts */
+    unsigned free;  /* entries that can still be assigned */
+};
+extern struct asid_pool_slot asid_pools[ASID_POOLS];
+/*
+ * The live root with this identity, or 0 if it is gone. A free entry is 0 and
+ * the reserved ASID 0's is always free, so neither needs a test of its own:
+ * both give root 0.
+ */
+static inline uint64_t asid_root(uint64_t identity)
+{
+    uint64_t pool = asid_pools[(identity >> ASID_LOW_BITS) & (ASID_POOLS - 1)].paddr;
+    if (!pool)
+        return 0;
+    uint64_t e = ((const uint64_t *)arch_phys_to_virt(pool))[identity & (ASID_POOL_ENTRIES - 1)];
+    return e >> ASID_PFN_BITS == identity >> ASID_BITS ? (e & ((1ull << ASID_PFN_BITS) - 1)) << 12 : 0;
+}
 /* The identity of a live root: `hint` (a PML4 cap's word 3) if it is right, else found by search. */
 uint64_t asid_of_root(uint64_t root, uint64_t hint);
 /* The ASID number of an identity. */

@@ -87,16 +87,6 @@ static void make_current(struct tcb *t)
         ioport_follow(t); /* the I/O bitmap belongs to the address space, like CR3 */
 }
 
-/* XCall, XRet: the current thread moved to another address space; it keeps its registers' home and FPU. */
-void sched_current_moved(struct tcb *t, uint64_t to_identity)
-{
-    uint64_t from = t->vspace_paddr;
-    tcb_refresh_cached(t);
-    relay_hand_over(t, from, to_identity); /* its segment leaves the window it showed in */
-    arch_vspace_load(t->vspace_paddr);     /* a flush even when it stays in one address space */
-    ioport_follow(t);
-}
-
 void sched_reload_current(void)
 {
     if (sched_current_thread)

@@ -6,6 +6,8 @@
 #ifndef BASTION_CORE_SCHED_H
 #define BASTION_CORE_SCHED_H
 
+#include "kernel/object/ioport.h"
+#include "kernel/object/relay.h"
 #include "kernel/object/tcb.h"
 
 #define SCHED_PRIORITIES 256
@@ -31,8 +33,6 @@ void sched_tick(void);                 /* timer: charge the current thread's tim
 void sched_yield_current(void);
 /* The current thread's spaces changed (TCB_Configure on itself): load them now. */
 void sched_reload_current(void);
-/* XCall and XRet: the current thread moved to another address space (and nothing else changed). */
-void sched_current_moved(struct tcb *t, uint64_t to_identity); /* 0: not known */
 /* Makes the highest-priority runnable thread current (idles if there is none). */
 void schedule_slow(void);
 static inline void schedule(void)
@@ -42,5 +42,23 @@ static inline void schedule(void)
 }
 /* schedule(), then leave the kernel to the current thread. */
 void sched_run(void) __attribute__((noreturn));
+
+/*
+ * XCall and XRet: the current thread t moved to another address space (and
+ * nothing else changed); it keeps its registers' home and FPU. to_identity is
+ * the new root's ASID identity (0: not known). Inline, because it is most of
+ * an XCall's work after the checks: the usual case moves the window's one
+ * entry and loads CR3 (a flush even when the thread stays in one address
+ * space).
+ */
+static inline __attribute__((always_inline)) void sched_current_moved(struct tcb *t, uint64_t to_identity)
+{
+    uint64_t from = t->vspace_paddr;
+    tcb_refresh_cached(t);
+    if (!relay_move_plain(t, from, to_identity))
+        relay_hand_over(t, from, to_identity); /* its segment leaves the window it showed in */
+    arch_vspace_load(t->vspace_paddr);
+    ioport_follow(t);
+}
 
 #endif

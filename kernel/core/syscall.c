@@ -254,14 +254,11 @@ void syscall_handle(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t
  * XCall and XRet enter here, never through syscall_handle (entry.S saved the
  * whole context first; kernel/core/xcall.c). Neither changes the ready queues.
  */
-void syscall_handle_xcall(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
-                          uint64_t number)
+uintptr_t syscall_handle_xcall(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+                               uint64_t number)
 {
-    const uint64_t xcall_words[4] = {a2, a3, a4, a5}, xret_results[4] = {a0, a1, a2, a3};
-    if (number == BST_SYS_XCALL)
-        xcall(sched_current(), a0, a1, xcall_words);
-    else
-        xret(sched_current(), xret_results);
+    (void)a2, (void)a3, (void)a4, (void)a5; /* the words and results: xcall.c reads them from the context */
+    return number == BST_SYS_XCALL ? xcall(sched_current(), a0, a1) : xret(sched_current());
 }
 
 /*

@@ -22,9 +22,9 @@ void syscall_handle_call(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uin
 void syscall_handle_reply_recv(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
                                uint64_t a5, uint64_t number);
 
-/* XCall and XRet, after entry.S saved the caller's whole context. */
-void syscall_handle_xcall(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
-                          uint64_t number);
+/* XCall and XRet, after entry.S saved the caller's whole context: an xcall_outcome (core/xcall.h). */
+uintptr_t syscall_handle_xcall(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+                               uint64_t number);
 
 /* The MachineControl calls (kernel/core/syscall_debug.c). */
 void syscall_debug(struct tcb *caller, uint64_t number, uint64_t machine, uint64_t arg);

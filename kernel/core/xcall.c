@@ -83,30 +83,41 @@ static bool callee_view(struct tcb *t, uint64_t mask, uint64_t *view)
 }
 
 /*
- * Both paths end here once every check has passed: the linkage record, the
- * callee's stack, registers and view, and the move into its address space.
+ * Both paths end here once every check has passed: the linkage record
+ * (record `depth` + 1 of `records`), the callee's stack, registers and view,
+ * and the move into its address space. `direct`: the fast path's, whose
+ * exit starts the callee from the record (xcall.h); else the context is
+ * written. Inline, so the fast path makes no call before the move.
  */
-static void enter_callee(struct tcb *t, struct xentry *e, uint64_t n, unsigned stack, uint64_t view,
-                         uint64_t identity, const uint64_t words[4])
+static inline __attribute__((always_inline)) struct link_record *
+enter_callee(struct tcb *t, struct link_record *records, struct xentry *e, uint64_t n, unsigned stack, uint64_t view,
+             uint64_t identity, bool direct)
 {
-    struct link_record *r = link_stack_record(t, t->call_depth + 1);
+    uint32_t depth = t->call_depth + 1;
+    struct link_record *r = &records[depth];
+    uint64_t start = e->stack_base + (stack + 1) * e->stack_size;
+    uint64_t view_base = view ? BST_RELAY_WINDOW_BASE + bst_relay_mask_offset(view) : 0;
+    uint64_t view_size = view ? 1ull << bst_relay_mask_bits(view) : 0;
     arch_call_save(&t->context, &r->caller);
     r->caller_view = t->relay_view;
     r->entry = (uint32_t)n;
     r->stack_slot = stack;
     e->busy |= 1ull << stack;
-    t->call_depth++;
+    t->call_depth = depth;
     t->relay_view = view;
-    link_stack_enter(t);
-    arch_call_enter(&t->context, e->entry_point, e->stack_base + (stack + 1) * e->stack_size, words,
-                    view ? BST_RELAY_WINDOW_BASE + bst_relay_mask_offset(view) : 0,
-                    view ? 1ull << bst_relay_mask_bits(view) : 0);
+    t->cspace_now = xentry_cspace(&t->xentry_table.cap, (unsigned)n);
+    t->vspace_now = xentry_vspace(&t->xentry_table.cap, (unsigned)n);
+    if (direct)
+        arch_call_start(&r->callee, e->entry_point, start, view_base, view_size);
+    else
+        arch_call_enter(&t->context, e->entry_point, start, view_base, view_size);
     sched_current_moved(t, identity); /* the callee's address space, its window */
+    return r;
 }
 
 /* ---- the general path: every check with its error, then the call */
 
-static void xcall_checked(struct tcb *t, uint64_t n, uint64_t mask, const uint64_t words[4])
+static __attribute__((noinline, cold)) void xcall_checked(struct tcb *t, uint64_t n, uint64_t mask)
 {
     uint64_t view, identity;
     int stack;
@@ -121,87 +132,103 @@ static void xcall_checked(struct tcb *t, uint64_t n, uint64_t mask, const uint64
         fail(t, BST_E_NO_MEMORY, ARG_ENTRY, 0, e->max_nesting);
         return;
     }
-    enter_callee(t, e, n, (unsigned)stack, view, identity, words);
+    enter_callee(t, link_stack_record(t, 0), e, n, (unsigned)stack, view, identity, false);
 }
 
-static void xret_checked(struct tcb *t, const uint64_t results[4])
+static __attribute__((noinline, cold)) void xret_checked(struct tcb *t)
 {
     static const struct bst_error_detail none = {.argument = BST_ARG_NONE, .syscall = BST_SYS_XRET};
+    uint64_t results[4];
     if (!t->call_depth) {
         syscall_fail(t, BST_SYS_XRET, BST_E_ILLEGAL_OPERATION, BST_ARG_NONE, 0, 0);
         return;
     }
+    arch_call_results(&t->context, results);
     link_stack_return(t, BST_OK, results, &none);
 }
 
 /*
  * ---- the fast path: the same checks without their reports, in the order
  * of the data they read, and the same effect. Anything it does not expect
- * (an error to report, a caller to unwind past) goes to the general path,
- * which re-checks from the start: the fast path has changed nothing then.
+ * (an error to report, a sub-range to cut, a caller to unwind past) goes to
+ * the general path, which re-checks from the start: the fast path has
+ * changed nothing then.
  */
 
 /* The identity of a live address space cap, from its hint alone (the general path searches). */
-static uint64_t live_identity(const struct cap *vspace)
+static inline uint64_t live_identity(const struct cap *vspace)
 {
     return !cap_is_null(vspace) && asid_root(vspace->w3) == vspace->paddr ? vspace->w3 : ASID_NONE;
 }
 
-static bool xcall_fast(struct tcb *t, uint64_t n, uint64_t mask, const uint64_t words[4])
+/* The view an XCall with `mask` hands on when no arithmetic is needed: all of it, or none without a segment. */
+static inline bool plain_view(const struct tcb *t, uint64_t mask)
+{
+    bool segment = !cap_is_null(&t->relay_segment.cap);
+    return mask == BST_RELAY_MASK_ALL ? segment && t->relay_view : mask == BST_RELAY_MASK_NONE && !segment;
+}
+
+/* The callee's start (the exit starts it: see xcall.h), or 0 after changing nothing. */
+static const struct arch_call_start *xcall_fast(struct tcb *t, uint64_t n, uint64_t mask)
 {
     const struct cap *table_cap = &t->xentry_table.cap, *stack_cap = &t->link_stack.cap;
     uint32_t depth = t->call_depth;
     if (n >= BST_XENTRY_COUNT || cap_is_null(table_cap) || cap_is_null(stack_cap) ||
-        depth + 1 >= 1u << cap_size_bits(stack_cap))
-        return false;
+        depth + 1 >= 1u << cap_size_bits(stack_cap) || !plain_view(t, mask))
+        return 0;
+    /* The callee's address space first, while little else is live (it is the longest check). */
+    uint64_t identity = live_identity(&xentry_vspace(table_cap, (unsigned)n)->cap);
+    if (identity == ASID_NONE)
+        return 0;
     struct xentry_table *table = xentry_table_of(table_cap);
-    uint64_t bits = depth ? table->entry[link_stack_record(t, depth)->entry].onward : table_cap->w2;
+    struct link_record *records = link_stack_record(t, 0);
+    uint64_t bits = depth ? table->entry[records[depth].entry].onward : table_cap->w2;
     struct xentry *e = &table->entry[n];
     unsigned stack = (unsigned)__builtin_ctzll(~e->busy | (1ull << 63));
-    const struct cap *vspace = &xentry_vspace(table_cap, (unsigned)n)->cap;
-    uint64_t identity = live_identity(vspace);
-    const struct relay_segment *s = relay_segment_of(t);
-    uint64_t view = 0, min, max;
-    if (mask == BST_RELAY_MASK_ALL && s)
-        view = t->relay_view; /* the usual case, without the sub-range arithmetic */
-    else if (mask && (!s || relay_view_narrow(s, t->relay_view, mask, &view, &min, &max) != BST_OK))
-        return false;
-    if (!((bits >> n) & 1) || !e->valid || stack >= e->max_nesting || identity == ASID_NONE)
-        return false;
-    enter_callee(t, e, n, stack, view, identity, words);
-    return true;
+    if (!((bits >> n) & 1) || !e->valid || stack >= e->max_nesting)
+        return 0;
+    return &enter_callee(t, records, e, n, stack, t->relay_view, identity, true)->callee;
 }
 
-static bool xret_fast(struct tcb *t, const uint64_t results[4])
+/* The caller's frame to resume from (the exit restores it: see xcall.h), or 0 after changing nothing. */
+static const struct arch_call_frame *xret_fast(struct tcb *t)
 {
     const struct cap *table_cap = &t->xentry_table.cap, *stack_cap = &t->link_stack.cap;
     uint32_t depth = t->call_depth;
     if (!depth || cap_is_null(table_cap) || cap_is_null(stack_cap))
-        return false;
-    struct link_record *r = link_stack_record(t, depth);
-    struct slot *cspace = depth > 1 ? xentry_cspace(table_cap, link_stack_record(t, depth - 1)->entry) : &t->cspace_root;
-    struct slot *vspace = depth > 1 ? xentry_vspace(table_cap, link_stack_record(t, depth - 1)->entry) : &t->vspace_root;
+        return 0;
+    struct link_record *records = link_stack_record(t, 0), *r = &records[depth];
+    struct slot *cspace = &t->cspace_root, *vspace = &t->vspace_root;
+    if (depth > 1) {
+        cspace = xentry_cspace(table_cap, records[depth - 1].entry);
+        vspace = xentry_vspace(table_cap, records[depth - 1].entry);
+    }
     uint64_t identity = live_identity(&vspace->cap);
-    if (identity == ASID_NONE)
-        return false; /* the caller's address space is gone (or its hint is stale): unwind in general */
+    if (identity == ASID_NONE || !arch_call_frame_direct(&r->caller))
+        return 0; /* the caller's address space is gone (or its hint is stale): unwind in general */
     xentry_table_of(table_cap)->entry[r->entry].busy &= ~(1ull << r->stack_slot);
     t->call_depth = depth - 1;
-    t->relay_view = r->caller_view;
+    t->relay_view = relay_view_after_return(t, r->caller_view);
     t->cspace_now = cspace;
     t->vspace_now = vspace;
-    arch_call_return(&t->context, &r->caller, BST_OK, results);
     sched_current_moved(t, identity);
-    return true;
+    return &r->caller;
 }
 
-void xcall(struct tcb *t, uint64_t n, uint64_t mask, const uint64_t words[4])
+xcall_outcome xcall(struct tcb *t, uint64_t n, uint64_t mask)
 {
-    if (!xcall_fast(t, n, mask, words))
-        xcall_checked(t, n, mask, words);
+    const struct arch_call_start *callee = xcall_fast(t, n, mask);
+    if (callee)
+        return (xcall_outcome)callee;
+    xcall_checked(t, n, mask);
+    return XCALL_CHECKED;
 }
 
-void xret(struct tcb *t, const uint64_t results[4])
+xcall_outcome xret(struct tcb *t)
 {
-    if (!xret_fast(t, results))
-        xret_checked(t, results);
+    const struct arch_call_frame *caller = xret_fast(t);
+    if (caller)
+        return (xcall_outcome)caller;
+    xret_checked(t);
+    return XCALL_CHECKED;
 }

@@ -50,8 +50,6 @@ static void act_in(struct tcb *t, const struct cap *table, const struct cap *sta
     } /* vspace_paddr follows when the thread next runs, or at once for the current one (resumed) */
 }
 
-void link_stack_enter(struct tcb *t) { act_in(t, &t->xentry_table.cap, &t->link_stack.cap); }
-
 /* Pops the top record: its stack is free again, and the caller resumes with error and results. */
 static void pop(struct tcb *t, const struct cap *table, const struct cap *stack, uint64_t error,
                 const uint64_t results[4])
@@ -59,7 +57,7 @@ static void pop(struct tcb *t, const struct cap *table, const struct cap *stack,
     struct link_record *r = record_in(stack, t->call_depth);
     xentry_table_of(table)->entry[r->entry].busy &= ~(1ull << r->stack_slot);
     t->call_depth--;
-    t->relay_view = r->caller_view;
+    t->relay_view = relay_view_after_return(t, r->caller_view);
     arch_call_return(&t->context, &r->caller, error, results);
     act_in(t, table, stack);
 }

@@ -11,20 +11,19 @@
 #include <bastion/relay.h>
 #include "kernel/core/invoke.h"
 
-struct link_record {
+struct __attribute__((aligned(1u << BST_LINK_RECORD_BITS))) link_record {
     struct arch_call_frame caller; /* where and how the caller resumes */
     uint64_t caller_view;          /* the caller's view of the segment */
     uint32_t entry;                /* the callee's entry number */
     uint32_t stack_slot;           /* the callee's stack for this call */
+    struct arch_call_start callee; /* where the callee started (XCall's direct exit reads it) */
 };
-_Static_assert(sizeof(struct link_record) <= (1u << BST_LINK_RECORD_BITS), "records fit their size");
+_Static_assert(sizeof(struct link_record) == (1u << BST_LINK_RECORD_BITS), "records index as an array of the stack");
 
 /* Calls the thread's link stack holds at most (0 without one). */
 uint32_t link_stack_capacity(const struct tcb *t);
 /* The record of call number `depth` (1 = the outermost); the caller checked the capacity. */
 struct link_record *link_stack_record(const struct tcb *t, uint32_t depth);
-/* The thread now runs in the callee of its top record (call_depth counts it). */
-void link_stack_enter(struct tcb *t);
 /*
  * Returns from the top call with error and results; callers whose address
  * space is gone are unwound too, each with BST_E_PARTNER_GONE. `detail` is

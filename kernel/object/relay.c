@@ -29,10 +29,7 @@ _Static_assert(BST_RELAY_CONTROL_BYTES == 4 * PAGE_BYTES, "header and three tabl
 
 uint64_t relay_segment_footprint(unsigned size_bits) { return (1ull << size_bits) + BST_RELAY_CONTROL_BYTES; }
 
-static struct relay_segment *segment_at(uint64_t paddr, unsigned size_bits)
-{
-    return arch_phys_to_virt(paddr + (1ull << size_bits));
-}
+static struct relay_segment *segment_at(uint64_t paddr, unsigned size_bits) { return relay_segment_at(paddr, size_bits); }
 
 static struct relay_segment *segment_of_cap(const struct cap *c) { return segment_at(c->paddr, cap_size_bits(c)); }
 

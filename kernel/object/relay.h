@@ -45,6 +45,40 @@ void relay_follow(struct tcb *t);
 /* XCall, XRet: the current thread t moved from root `from`; to_identity is its new root's ASID identity
  * (0: unknown). */
 void relay_hand_over(struct tcb *t, uint64_t from, uint64_t to_identity);
+/* The header of the segment of 2^size_bits bytes at paddr: it follows the data. */
+static inline struct relay_segment *relay_segment_at(uint64_t paddr, unsigned size_bits)
+{
+    return arch_phys_to_virt(paddr + (1ull << size_bits));
+}
+/*
+ * relay_hand_over for the usual case, or false and nothing changed: the
+ * thread's view is the one its segment's tables show (never 0: a segment
+ * always shows some view, so the thread has one), in the window of `from`,
+ * and the window of its new root (live, identity to_identity) is empty.
+ * Inline: XCall and XRet's fast paths take it every time.
+ */
+static inline __attribute__((always_inline)) bool relay_move_plain(struct tcb *t, uint64_t from, uint64_t to_identity)
+{
+    const struct cap *c = &t->relay_segment.cap;
+    if (cap_is_null(c))
+        return !arch_relay_windows_filled; /* no window anywhere could show the thread anything */
+    struct relay_segment *s = relay_segment_at(c->paddr, cap_size_bits(c));
+    if (t->relay_view != s->shown || s->mapped_root != from || !from || !to_identity ||
+        !arch_relay_window_move(from, t->vspace_paddr, s->tables.top))
+        return false;
+    s->mapped_root = t->vspace_paddr;
+    s->mapped_identity = to_identity;
+    return true;
+}
+/*
+ * The view a thread gets back when a call returns: its caller's, unless its
+ * segment left it during the call (deleted or revoked; a thread in a call
+ * cannot attach another), and then none.
+ */
+static inline uint64_t relay_view_after_return(const struct tcb *t, uint64_t caller_view)
+{
+    return cap_is_null(&t->relay_segment.cap) ? 0 : caller_view;
+}
 /* On every switch to t: nothing to check when t sees no segment and no window is filled anywhere. */
 static inline bool relay_window_involved(const struct tcb *t) { return t->relay_view || arch_relay_windows_filled; }
 /* Deletion hooks: a segment cap left its slot; a thread dies. */

@@ -39,6 +39,7 @@ unsigned arch_relay_windows_filled;
 void arch_vspace_switch(uint64_t root) { (void)root; }
 void arch_vspace_load(uint64_t root) { (void)root; }
 void relay_hand_over(struct tcb *t, uint64_t from, uint64_t to_identity) { (void)t, (void)from, (void)to_identity; }
+bool arch_relay_window_move(uint64_t from, uint64_t to, uint64_t top) { (void)from, (void)to, (void)top; return false; }
 void arch_shutdown(uint64_t status)
 {
     fprintf(stderr, "arch_shutdown(%llu) called in a scheduler test\n", (unsigned long long)status);

@@ -264,9 +264,11 @@ _Static_assert(R_RDI == 0 && R_R9 == 5 && R_RSP == 6 && R_R15 == 15, "relay_regs
 /*
  * The caller's side: XCall with known values in rbx, rbp and r12-r15.
  * out[0..3]: the result words; out[4..9]: rbx, rbp, r12-r15 after the call;
- * out[10], out[11]: rsp before and after. Returns the XCall's rax.
+ * out[10], out[11]: rsp before and after; out[12], out[13]: rdi and rsi after
+ * (the callee's results must not come back there). Returns the XCall's rax.
  */
-uint64_t relay_xcall_regs(uint64_t entry, uint64_t mask, const uint64_t args[4], uint64_t out[12]);
+#define RELAY_REGS_OUT 14
+uint64_t relay_xcall_regs(uint64_t entry, uint64_t mask, const uint64_t args[4], uint64_t out[RELAY_REGS_OUT]);
 __asm__(".text\n.globl relay_xcall_regs\n.type relay_xcall_regs,@function\nrelay_xcall_regs:\n"
         "  push %rbx\n  push %rbp\n  push %r12\n  push %r13\n  push %r14\n  push %r15\n"
         "  mov %rsp, 80(%rcx)\n  push %rcx\n"
@@ -275,7 +277,7 @@ __asm__(".text\n.globl relay_xcall_regs\n.type relay_xcall_regs,@function\nrelay
         "  movabs $0x3333333333333333, %r12\n  movabs $0x4444444444444444, %r13\n"
         "  movabs $0x5555555555555555, %r14\n  movabs $0x6666666666666666, %r15\n"
         "  mov $12, %eax\n  syscall\n"
-        "  pop %rcx\n  mov %rsp, 88(%rcx)\n"
+        "  pop %rcx\n  mov %rsp, 88(%rcx)\n  mov %rdi, 96(%rcx)\n  mov %rsi, 104(%rcx)\n"
         "  mov %rdx, 0(%rcx)\n  mov %r10, 8(%rcx)\n  mov %r8, 16(%rcx)\n  mov %r9, 24(%rcx)\n"
         "  mov %rbx, 32(%rcx)\n  mov %rbp, 40(%rcx)\n  mov %r12, 48(%rcx)\n  mov %r13, 56(%rcx)\n"
         "  mov %r14, 64(%rcx)\n  mov %r15, 72(%rcx)\n"
@@ -867,20 +869,21 @@ static const char *check_callee_entry_registers(uint64_t view, uint64_t view_siz
     return 0;
 }
 
-static const char *check_caller_registers(const uint64_t out[12])
+static const char *check_caller_registers(const uint64_t out[RELAY_REGS_OUT])
 {
     CHECK(out[0] == ~0x1001ull && out[1] == ~0x2002ull && out[2] == ~0x3003ull && out[3] == ~0x4004ull);
     CHECK(out[4] == 0x1111111111111111ull && out[5] == 0x2222222222222222ull);
     CHECK(out[6] == 0x3333333333333333ull && out[7] == 0x4444444444444444ull);
     CHECK(out[8] == 0x5555555555555555ull && out[9] == 0x6666666666666666ull);
     CHECK(out[10] == out[11]);
+    CHECK(out[12] == 0 && out[13] == 0); /* relay.h: rdi and rsi are cleared, not the callee's */
     return 0;
 }
 
 CASE(relay_round_trip_into_another_space)
 {
     const uint64_t args[4] = {0x1001, 0x2002, 0x3003, 0x4004};
-    uint64_t out[12], res[4];
+    uint64_t out[RELAY_REGS_OUT], res[4];
     CHECK(env(12, 1, 1) == BST_OK && grant(X(0)) == BST_OK);
     CHECK(relay_register(TABLE, 1, &spaces[0], relay_regs_entry, 1, X(1)) == BST_OK && grant(X(1)) == BST_OK);
     CHECK(relay_view_holds(WINDOW, PAGE, 0));
@@ -1242,7 +1245,7 @@ CASE(relay_link_stack_overflow)
 {
     const uint64_t args[4] = {0x1001, 0x2002, 0x3003, 0x4004};
     const uint64_t words[4] = {0, 0, 0, 0};
-    uint64_t res[4], out[12], v = 0xb00;
+    uint64_t res[4], out[RELAY_REGS_OUT], v = 0xb00;
     CHECK(env(12, 1, 1) == BST_OK && grant(X(0)) == BST_OK && bst_xentry_grant_service(X(0), X(0)) == BST_OK);
     CHECK(relay_register(TABLE, 1, &spaces[0], relay_regs_entry, 1, X(1)) == BST_OK);
     CHECK(grant(X(1)) == BST_OK && bst_xentry_grant_service(X(1), X(0)) == BST_OK);

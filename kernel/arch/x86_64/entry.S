@@ -138,13 +138,77 @@ syscall_entry:
 /*
  * XCall and XRet move the thread between address spaces: the kernel saves the
  * caller's callee-saved registers in a link record and gives the callee none
- * of them, so the context is complete before C runs, and the exit restores
- * all of it.
+ * of them, so the context is complete before C runs. What C returns picks
+ * the exit (core/xcall.h): 0, the checked one; else a fast path's block,
+ * the callee's start after XCall or the caller's frame after XRet (the call
+ * number is still in the context: the fast paths do not write it).
  */
 5:  SAVE_CALLEE_SAVED %r11
     call syscall_handle_xcall
     addq $16, %rsp                   /* the call number and context slots */
-    jmp arch_exit_to_user
+    testq %rax, %rax
+    jz arch_exit_to_user
+    movq %gs:PERCPU_CTX, %r11
+    cmpq $SYSCALL_NUMBER_XCALL, CTX_RAX(%r11)
+    jne xret_exit_to_caller
+/*
+ * The callee starts at its entry point (a user address, checked when it was
+ * registered) on its stack, with the caller's words 0-3 (the context's rdx,
+ * r10, r8, r9) in rdi, rsi, rdx, r10, its view in r8 and r9, and every
+ * other register zero, rcx and r11 too (iretq, not sysret), flags 0x202.
+ */
+xcall_exit_to_callee:
+    movq CTX_RDX(%r11), %rdi
+    movq CTX_R10(%r11), %rsi
+    movq CTX_R8(%r11), %rdx
+    movq CTX_R9(%r11), %r10
+    movq START_VIEW(%rax), %r8
+    movq START_VIEW_SIZE(%rax), %r9
+    pushq $SEL_UDATA
+    pushq START_RSP(%rax)
+    pushq $RFLAGS_USER_ALWAYS
+    pushq $SEL_UCODE
+    pushq START_RIP(%rax)
+    xorl %eax, %eax
+    xorl %ebx, %ebx
+    xorl %ecx, %ecx
+    xorl %ebp, %ebp
+    xorl %r11d, %r11d
+    xorl %r12d, %r12d
+    xorl %r13d, %r13d
+    xorl %r14d, %r14d
+    xorl %r15d, %r15d
+    swapgs
+    iretq
+/*
+ * The caller resumes where its XCall left it: its callee-saved registers,
+ * stack and flags from the frame (rip in the user half, xret_fast checked),
+ * error BST_OK in rax, XRet's result words (the context's rdi, rsi, rdx,
+ * r10) in rdx, r10, r8, r9, and rdi, rsi zero, as the ABI says; rcx and r11
+ * are sysret's. The context keeps the callee's entry values: nothing reads
+ * it before the thread's next entry rewrites it.
+ */
+xret_exit_to_caller:                 /* r11: the context */
+    movq CTX_RDX(%r11), %r8
+    movq CTX_R10(%r11), %r9
+    movq CTX_RDI(%r11), %rdx
+    movq CTX_RSI(%r11), %r10
+    movq FRAME_RBX(%rax), %rbx
+    movq FRAME_RBP(%rax), %rbp
+    movq FRAME_R12(%rax), %r12
+    movq FRAME_R13(%rax), %r13
+    movq FRAME_R14(%rax), %r14
+    movq FRAME_R15(%rax), %r15
+    movq FRAME_RFLAGS(%rax), %r11
+    andq $RFLAGS_THREAD_OWN, %r11    /* sysret would keep IOPL, NT and TF from r11 */
+    orq $RFLAGS_USER_ALWAYS, %r11
+    movq FRAME_RIP(%rax), %rcx
+    movq FRAME_RSP(%rax), %rsp
+    xorl %eax, %eax                  /* BST_OK */
+    xorl %edi, %edi
+    xorl %esi, %esi
+    swapgs
+    sysretq
 syscall_switched:
     /* The old thread's callee-saved registers are still live: complete its context. */
     SAVE_CALLEE_SAVED %rdi

@@ -67,5 +67,22 @@
 #define SYSCALL_NUMBER_REPLYRECV 7 /* marks a context saved by the syscall entry */
 #define SYSCALL_NUMBER_XCALL 12     /* XCall and XRet save the whole context on entry */
 #define SYSCALL_NUMBER_XRET 13
+/* What syscall_handle_xcall returns (xcall_outcome, core/xcall.h): 0 for the checked exit. */
+#define XCALL_OUTCOME_CHECKED 0
+/* struct arch_call_start (arch_types.h), which XCall's direct exit starts the callee from. */
+#define START_RIP 0
+#define START_RSP 8
+#define START_VIEW 16
+#define START_VIEW_SIZE 24
+/* struct arch_call_frame (arch_types.h), which XRet's direct exit restores. */
+#define FRAME_RIP 0
+#define FRAME_RSP 8
+#define FRAME_RFLAGS 16
+#define FRAME_RBX 24
+#define FRAME_RBP 32
+#define FRAME_R12 40
+#define FRAME_R13 48
+#define FRAME_R14 56
+#define FRAME_R15 64
 
 #endif

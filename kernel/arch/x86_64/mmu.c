@@ -321,6 +321,16 @@ void arch_relay_window_write(uint64_t root, uint64_t top)
     *slot = top ? relay_user_table(top) : 0;
 }
 
+bool arch_relay_window_move(uint64_t from, uint64_t to, uint64_t top)
+{
+    uint64_t *source = &table(from)[RELAY_WINDOW_SLOT], *target = &table(to)[RELAY_WINDOW_SLOT];
+    if (*source != relay_user_table(top) || *target)
+        return false;
+    *source = 0; /* one window emptied, one filled: arch_relay_windows_filled stays */
+    *target = relay_user_table(top);
+    return true;
+}
+
 void arch_relay_window_set(uint64_t root, uint64_t top)
 {
     arch_relay_window_write(root, top);

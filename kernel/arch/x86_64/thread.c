@@ -3,6 +3,7 @@
 #include <bastion/syscall.h>
 #include <bastion/tcb.h>
 #include "kernel/arch/arch.h"
+#include "kernel/core/xcall.h"
 #include "kernel/object/tcb.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -109,70 +110,18 @@ void arch_context_init_user(struct user_context *ctx, uint64_t entry, uint64_t s
     ctx->vector = 0; /* first entry leaves through iretq */
 }
 
-/* ---- XCall and XRet (core/xcall.c): the register convention of abi/bastion/relay.h */
-
-void arch_call_save(const struct user_context *ctx, struct arch_call_frame *f)
-{
-    *f = (struct arch_call_frame){.rip = ctx->rip, .rsp = ctx->rsp, .rflags = ctx->rflags, .rbx = ctx->rbx,
-                                  .rbp = ctx->rbp, .r12 = ctx->r12, .r13 = ctx->r13, .r14 = ctx->r14,
-                                  .r15 = ctx->r15};
-}
-
-/*
- * Nothing of the caller's survives but what it passed: every other register
- * is zero. The entry point was checked at registration (a user address) and
- * the exit enforces selectors and flags: no sanitising needed here. The
- * callee leaves the kernel through iretq (vector 0), so rcx and r11 are 0
- * too, not the rip and flags sysret would leave there.
- */
-void arch_call_enter(struct user_context *ctx, uint64_t entry, uint64_t stack, const uint64_t words[4],
-                     uint64_t view, uint64_t view_size)
-{
-    memset(ctx, 0, offsetof(struct user_context, vector));
-    ctx->rdi = words[0];
-    ctx->rsi = words[1];
-    ctx->rdx = words[2];
-    ctx->r10 = words[3];
-    ctx->r8 = view;
-    ctx->r9 = view_size;
-    ctx->rip = entry;
-    ctx->rsp = stack;
-    ctx->rflags = RFLAGS_USER_ALWAYS;
-    ctx->vector = 0;
-}
-
-void arch_call_args(const struct user_context *ctx, uint64_t words[4])
-{
-    words[0] = ctx->rdi;
-    words[1] = ctx->rsi;
-    words[2] = ctx->rdx;
-    words[3] = ctx->r10;
-}
-
-/*
- * Every register is the caller's again or a result: rdi and rsi (XRet's
- * result words 0 and 1, which also come back in rdx and r10) are cleared,
- * rcx and r11 are the exit's. The frame was a sane context of the caller's.
- */
-void arch_call_return(struct user_context *ctx, const struct arch_call_frame *f, uint64_t error,
-                      const uint64_t results[4])
-{
-    ctx->rdi = ctx->rsi = ctx->rcx = ctx->r11 = 0;
-    ctx->rip = f->rip;
-    ctx->rsp = f->rsp;
-    ctx->rflags = f->rflags;
-    ctx->rbx = f->rbx;
-    ctx->rbp = f->rbp;
-    ctx->r12 = f->r12;
-    ctx->r13 = f->r13;
-    ctx->r14 = f->r14;
-    ctx->r15 = f->r15;
-    ctx->rax = error;
-    ctx->rdx = results[0];
-    ctx->r10 = results[1];
-    ctx->r8 = results[2];
-    ctx->r9 = results[3];
-}
+/* entry.S picks the exit of an XCall or XRet by these. */
+_Static_assert(XCALL_OUTCOME_CHECKED == XCALL_CHECKED, "the checked exit");
+_Static_assert(offsetof(struct arch_call_start, rip) == START_RIP && offsetof(struct arch_call_start, rsp) == START_RSP &&
+                   offsetof(struct arch_call_start, view) == START_VIEW &&
+                   offsetof(struct arch_call_start, view_size) == START_VIEW_SIZE,
+               "XCall's direct exit reads the start by these offsets");
+_Static_assert(offsetof(struct arch_call_frame, rip) == FRAME_RIP && offsetof(struct arch_call_frame, rsp) == FRAME_RSP &&
+                   offsetof(struct arch_call_frame, rflags) == FRAME_RFLAGS &&
+                   offsetof(struct arch_call_frame, rbx) == FRAME_RBX && offsetof(struct arch_call_frame, rbp) == FRAME_RBP &&
+                   offsetof(struct arch_call_frame, r12) == FRAME_R12 && offsetof(struct arch_call_frame, r13) == FRAME_R13 &&
+                   offsetof(struct arch_call_frame, r14) == FRAME_R14 && offsetof(struct arch_call_frame, r15) == FRAME_R15,
+               "XRet's direct exit reads the frame by these offsets");
 
 void arch_syscall_args(const struct user_context *ctx, struct syscall_args *out)
 {
