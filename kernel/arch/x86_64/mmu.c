@@ -324,7 +324,8 @@ void arch_relay_window_write(uint64_t root, uint64_t top)
 bool arch_relay_window_move(uint64_t from, uint64_t to, uint64_t top)
 {
     uint64_t *source = &table(from)[RELAY_WINDOW_SLOT], *target = &table(to)[RELAY_WINDOW_SLOT];
-    if (*source != relay_user_table(top) || *target)
+    /* By address, not the whole entry: the CPU sets the Accessed bit once the segment is touched. */
+    if ((*source & (PTE_ADDR_MASK | PTE_P)) != (top | PTE_P) || *target)
         return false;
     *source = 0; /* one window emptied, one filled: arch_relay_windows_filled stays */
     *target = relay_user_table(top);
