@@ -43,6 +43,12 @@
     movq %r15, CTX_R15(\ctx)
 .endm
 
+/* A thread's flags as it may have them: its own bits only, interrupts always on. */
+.macro USER_RFLAGS reg
+    andq $RFLAGS_THREAD_OWN, \reg
+    orq $RFLAGS_USER_ALWAYS, \reg
+.endm
+
 .macro RESTORE_GPRS
     popq %r15
     popq %r14
@@ -128,8 +134,7 @@ syscall_entry:
     movq CTX_R9(%rsp), %r9
     movq CTX_R10(%rsp), %r10
     movq CTX_RFLAGS(%rsp), %r11
-    andq $RFLAGS_THREAD_OWN, %r11    /* sysret would keep IOPL, NT and TF from r11 */
-    orq $RFLAGS_USER_ALWAYS, %r11
+    USER_RFLAGS %r11                 /* sysret would keep IOPL, NT and TF from r11 */
     movq CTX_RIP(%rsp), %rcx
     movq CTX_RDI(%rsp), %rdi
     movq CTX_RSP(%rsp), %rsp
@@ -200,8 +205,7 @@ xret_exit_to_caller:                 /* r11: the context */
     movq FRAME_R14(%rax), %r14
     movq FRAME_R15(%rax), %r15
     movq FRAME_RFLAGS(%rax), %r11
-    andq $RFLAGS_THREAD_OWN, %r11    /* sysret would keep IOPL, NT and TF from r11 */
-    orq $RFLAGS_USER_ALWAYS, %r11
+    USER_RFLAGS %r11                 /* sysret would keep IOPL, NT and TF from r11 */
     movq FRAME_RIP(%rax), %rcx
     movq FRAME_RSP(%rax), %rsp
     xorl %eax, %eax                  /* BST_OK */
@@ -233,8 +237,7 @@ arch_exit_to_user:
     movq $SEL_UCODE, CTX_CS(%rsp)
     movq $SEL_UDATA, CTX_SS(%rsp)
     movq CTX_RFLAGS(%rsp), %rax
-    andq $RFLAGS_THREAD_OWN, %rax
-    orq $RFLAGS_USER_ALWAYS, %rax
+    USER_RFLAGS %rax
     movq %rax, CTX_RFLAGS(%rsp)
     movq CTX_RIP(%rsp), %rax
     movq %rax, %rcx
